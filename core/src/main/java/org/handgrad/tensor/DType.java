@@ -1,0 +1,38 @@
+package org.handgrad.tensor;
+
+/**
+ * Element type of a {@link Tensor}.
+ *
+ * <p>FLOAT32 is the default for training; FLOAT64 is for gradient checks and reference work. INT32
+ * holds indices and labels (argmax results, class labels, token ids): it supports creation, views,
+ * copies, indexing and comparisons, and converts to a float type for arithmetic.
+ */
+public enum DType {
+  /** 32-bit IEEE float, stored in a {@code float[]}. */
+  FLOAT32(4),
+  /** 64-bit IEEE float, stored in a {@code double[]}. */
+  FLOAT64(8),
+  /** 32-bit signed integer, stored in an {@code int[]}. */
+  INT32(4);
+
+  private final int bytes;
+
+  DType(int bytes) {
+    this.bytes = bytes;
+  }
+
+  /** Size of one element in bytes. */
+  public int bytes() {
+    return bytes;
+  }
+
+  /** True for FLOAT32 and FLOAT64. */
+  public boolean isFloating() {
+    return this != INT32;
+  }
+
+  /** Lower-case name as NumPy prints it: "float32", "float64", "int32". */
+  public String numpyName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}
