@@ -96,20 +96,21 @@ public final class Parameter {
    */
   public void accumulateGrad(Tensor dvalue) {
     checkLike("accumulateGrad", "gradient", dvalue);
-    Tensor d = dvalue.contiguous();
+    // Both arrays indexed from 0: C2 (JDK 17) vectorizes a loop only when its array accesses share
+    // one offset, so a view with a non-zero offset (rare) is copied first.
+    Tensor d = dvalue.isContiguous() && dvalue.offset() == 0 ? dvalue : dvalue.copy();
     int n = grad.size();
-    int off = d.offset();
     if (grad.dtype() == DType.FLOAT32) {
       float[] g = grad.floatStorage();
       float[] s = d.floatStorage();
       for (int i = 0; i < n; i++) {
-        g[i] += s[off + i];
+        g[i] += s[i];
       }
     } else {
       double[] g = grad.doubleStorage();
       double[] s = d.doubleStorage();
       for (int i = 0; i < n; i++) {
-        g[i] += s[off + i];
+        g[i] += s[i];
       }
     }
   }

@@ -25,15 +25,13 @@ public final class UpdateRules {
 
   /** Vanilla SGD: {@code w -= lr * dw}. */
   public static void sgd(Tensor w, Tensor dw, Sgd config) {
-    Tensor g = checkPair("sgd", w, dw);
-    int n = w.size();
-    if (w.dtype() == DType.FLOAT64) {
-      UpdateKernels.dsgd(
-          w.doubleStorage(), w.offset(), g.doubleStorage(), g.offset(), n, config.learningRate());
+    Operands o = new Operands(1, w, checkPair("sgd", w, dw));
+    if (o.float64) {
+      UpdateKernels.dsgd(o.d(0), o.d(1), o.offset, o.n, config.learningRate());
     } else {
-      UpdateKernels.ssgd(
-          w.floatStorage(), w.offset(), g.floatStorage(), g.offset(), n, config.learningRate());
+      UpdateKernels.ssgd(o.f(0), o.f(1), o.offset, o.n, config.learningRate());
     }
+    o.writeBack();
   }
 
   /**
@@ -46,32 +44,15 @@ public final class UpdateRules {
       Tensor w, Tensor dw, SgdMomentum config, ParamState.Velocity state) {
     Tensor g = checkPair("sgd_momentum", w, dw);
     ParamState.Velocity s = state != null ? state : ParamState.Velocity.zerosLike(w);
-    Tensor v = checkState("sgd_momentum", "velocity", w, s.velocity());
+    Operands o = new Operands(2, w, checkState("sgd_momentum", "velocity", w, s.velocity()), g);
     double lr = config.learningRate();
     double mu = config.momentum();
-    if (w.dtype() == DType.FLOAT64) {
-      UpdateKernels.dmomentum(
-          w.doubleStorage(),
-          w.offset(),
-          v.doubleStorage(),
-          v.offset(),
-          g.doubleStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          mu);
+    if (o.float64) {
+      UpdateKernels.dmomentum(o.d(0), o.d(1), o.d(2), o.offset, o.n, lr, mu);
     } else {
-      UpdateKernels.smomentum(
-          w.floatStorage(),
-          w.offset(),
-          v.floatStorage(),
-          v.offset(),
-          g.floatStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          mu);
+      UpdateKernels.smomentum(o.f(0), o.f(1), o.f(2), o.offset, o.n, lr, mu);
     }
+    o.writeBack();
     return s;
   }
 
@@ -86,32 +67,15 @@ public final class UpdateRules {
       Tensor w, Tensor dw, Nesterov config, ParamState.Velocity state) {
     Tensor g = checkPair("nesterov", w, dw);
     ParamState.Velocity s = state != null ? state : ParamState.Velocity.zerosLike(w);
-    Tensor v = checkState("nesterov", "velocity", w, s.velocity());
+    Operands o = new Operands(2, w, checkState("nesterov", "velocity", w, s.velocity()), g);
     double lr = config.learningRate();
     double mu = config.momentum();
-    if (w.dtype() == DType.FLOAT64) {
-      UpdateKernels.dnesterov(
-          w.doubleStorage(),
-          w.offset(),
-          v.doubleStorage(),
-          v.offset(),
-          g.doubleStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          mu);
+    if (o.float64) {
+      UpdateKernels.dnesterov(o.d(0), o.d(1), o.d(2), o.offset, o.n, lr, mu);
     } else {
-      UpdateKernels.snesterov(
-          w.floatStorage(),
-          w.offset(),
-          v.floatStorage(),
-          v.offset(),
-          g.floatStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          mu);
+      UpdateKernels.snesterov(o.f(0), o.f(1), o.f(2), o.offset, o.n, lr, mu);
     }
+    o.writeBack();
     return s;
   }
 
@@ -126,35 +90,16 @@ public final class UpdateRules {
       Tensor w, Tensor dw, RmsProp config, ParamState.SquareAverage state) {
     Tensor g = checkPair("rmsprop", w, dw);
     ParamState.SquareAverage s = state != null ? state : ParamState.SquareAverage.zerosLike(w);
-    Tensor c = checkState("rmsprop", "cache", w, s.cache());
+    Operands o = new Operands(2, w, checkState("rmsprop", "cache", w, s.cache()), g);
     double lr = config.learningRate();
     double decay = config.decayRate();
     double eps = config.epsilon();
-    if (w.dtype() == DType.FLOAT64) {
-      UpdateKernels.drmsprop(
-          w.doubleStorage(),
-          w.offset(),
-          c.doubleStorage(),
-          c.offset(),
-          g.doubleStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          decay,
-          eps);
+    if (o.float64) {
+      UpdateKernels.drmsprop(o.d(0), o.d(1), o.d(2), o.offset, o.n, lr, decay, eps);
     } else {
-      UpdateKernels.srmsprop(
-          w.floatStorage(),
-          w.offset(),
-          c.floatStorage(),
-          c.offset(),
-          g.floatStorage(),
-          g.offset(),
-          w.size(),
-          lr,
-          decay,
-          eps);
+      UpdateKernels.srmsprop(o.f(0), o.f(1), o.f(2), o.offset, o.n, lr, decay, eps);
     }
+    o.writeBack();
     return s;
   }
 
@@ -210,50 +155,103 @@ public final class UpdateRules {
       double weightDecay) {
     Tensor g = checkPair(op, w, dw);
     ParamState.Moments s = state != null ? state : new ParamState.Moments(w);
-    Tensor m = checkState(op, "m", w, s.m());
-    Tensor v = checkState(op, "v", w, s.v());
+    Operands o =
+        new Operands(3, w, checkState(op, "m", w, s.m()), checkState(op, "v", w, s.v()), g);
     int t = s.nextStep();
     // Bias corrections in double once per step, as PyTorch does in Python floats; the kernel
-    // applies them as lr / (1 - beta1^t) and sqrt(1 - beta2^t).
+    // applies them as lr / (1 - beta1^t) and 1 / sqrt(1 - beta2^t).
     double stepSize = lr / (1 - Math.pow(beta1, t));
-    double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
+    double invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(beta2, t));
     double keep = 1 - lr * weightDecay;
-    if (w.dtype() == DType.FLOAT64) {
+    if (o.float64) {
       UpdateKernels.dadam(
-          w.doubleStorage(),
-          w.offset(),
-          m.doubleStorage(),
-          m.offset(),
-          v.doubleStorage(),
-          v.offset(),
-          g.doubleStorage(),
-          g.offset(),
-          w.size(),
+          o.d(0),
+          o.d(1),
+          o.d(2),
+          o.d(3),
+          o.offset,
+          o.n,
           keep,
           beta1,
           beta2,
           stepSize,
-          sqrtBc2,
+          invSqrtBc2,
           eps);
     } else {
       UpdateKernels.sadam(
-          w.floatStorage(),
-          w.offset(),
-          m.floatStorage(),
-          m.offset(),
-          v.floatStorage(),
-          v.offset(),
-          g.floatStorage(),
-          g.offset(),
-          w.size(),
+          o.f(0),
+          o.f(1),
+          o.f(2),
+          o.f(3),
+          o.offset,
+          o.n,
           keep,
           beta1,
           beta2,
           stepSize,
-          sqrtBc2,
+          invSqrtBc2,
           eps);
     }
+    o.writeBack();
     return s;
+  }
+
+  /**
+   * The tensors of one update brought to a common storage offset, as the kernels require (see
+   * {@link UpdateKernels}). They already share one (0) unless a parameter is a view into a larger
+   * buffer; then every operand is copied to offset 0 and {@link #writeBack} copies the updated ones
+   * back.
+   */
+  private static final class Operands {
+    final Tensor[] given;
+    final Tensor[] used;
+    final int updated;
+    final int offset;
+    final int n;
+    final boolean float64;
+
+    /**
+     * @param updated how many leading tensors the kernel writes (w, then the state)
+     * @param tensors contiguous, same shape and dtype
+     */
+    Operands(int updated, Tensor... tensors) {
+      this.given = tensors;
+      this.updated = updated;
+      this.n = tensors[0].size();
+      this.float64 = tensors[0].dtype() == DType.FLOAT64;
+      boolean common = true;
+      for (Tensor t : tensors) {
+        common &= t.offset() == tensors[0].offset();
+      }
+      if (common) {
+        used = tensors;
+      } else {
+        used = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+          used[i] = tensors[i].copy();
+        }
+      }
+      this.offset = used[0].offset();
+    }
+
+    double[] d(int i) {
+      return used[i].doubleStorage();
+    }
+
+    float[] f(int i) {
+      return used[i].floatStorage();
+    }
+
+    void writeBack() {
+      if (used == given) {
+        return;
+      }
+      for (int i = 0; i < updated; i++) {
+        Object src = float64 ? used[i].doubleStorage() : used[i].floatStorage();
+        Object dst = float64 ? given[i].doubleStorage() : given[i].floatStorage();
+        System.arraycopy(src, 0, dst, given[i].offset(), n);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- argument checks
@@ -301,6 +299,9 @@ public final class UpdateRules {
               + w.shapeString()
               + " "
               + w.dtype().numpyName());
+    }
+    if (!s.isContiguous()) {
+      throw new IllegalArgumentException(op + ": state " + what + " must be contiguous");
     }
     return s;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.handgrad.tensor.DType;
+import org.handgrad.tensor.OffsetViews;
 import org.handgrad.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -182,6 +183,40 @@ class UpdateRulesTest {
       }
       assertEquals(DType.FLOAT32, w32.dtype());
       Close.assertClose(w64, w32, 1e-6, rule.name() + " float32");
+    }
+  }
+
+  /**
+   * A parameter that is a view at offset 2 of a larger buffer, and a gradient at offset 1: the
+   * update must land in the view's elements only and equal the update of offset-0 copies.
+   */
+  @Test
+  void honoursStorageOffsets() {
+    for (UpdateRule rule :
+        List.of(
+            new Sgd(0.1), new SgdMomentum(0.1, 0.9), new RmsProp(0.1, 0.9, 1e-8), new AdamW())) {
+      double[] storage = {9, 9, 1.0, -2.0, 0.5};
+      Tensor w = OffsetViews.tail(Tensor.of(storage, 5), 2);
+      Tensor dw = OffsetViews.tail(Tensor.vector(7.0, 0.5, 0.25, -1.0), 1);
+      assertEquals(2, w.offset());
+      Tensor wRef = Tensor.vector(1.0, -2.0, 0.5);
+      Tensor dwRef = Tensor.vector(0.5, 0.25, -1.0);
+      ParamState s = rule.newState(w);
+      ParamState sRef = rule.newState(wRef);
+      for (int step = 0; step < 2; step++) {
+        rule.update(w, dw, s);
+        rule.update(wRef, dwRef, sRef);
+      }
+      assertEquals(9.0, storage[0]);
+      assertEquals(9.0, storage[1]);
+      assertArrayEquals(wRef.toDoubleArray(), w.toDoubleArray(), 0.0, rule.name());
+      for (String key : sRef.export().keySet()) {
+        assertArrayEquals(
+            sRef.export().get(key).toDoubleArray(),
+            s.export().get(key).toDoubleArray(),
+            0.0,
+            rule.name() + " " + key);
+      }
     }
   }
 
