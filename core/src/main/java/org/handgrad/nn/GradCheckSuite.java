@@ -21,6 +21,7 @@ public final class GradCheckSuite {
     Map<String, Supplier<List<GradCheckResult>>> checks = new LinkedHashMap<>();
     // Layer families register here, e.g. checks.putAll(AffineChecks.checks());
     checks.putAll(org.handgrad.nn.checks.DenseChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.NormChecks.checks());
     return checks;
   }
 
