@@ -13,11 +13,39 @@ package org.handgrad.kernels;
  *
  * <p>Every kernel works on planes [p0, p1) and writes only per-plane outputs of that range, so a
  * parallel-for over plane ranges can call it without races, and per-plane partial sums make the
- * result independent of how planes are split. Reductions accumulate in double for both dtypes.
- * Float32 maps run in float32 (coefficients rounded once per plane), like PyTorch's CPU kernels.
+ * result independent of how planes are split. Reductions accumulate in double for both dtypes; they
+ * run on the Vector API ({@link NormPlanesVector}) when the incubator module is present, with the
+ * scalar loops here as twins ({@link #forceScalar}). Float32 maps run in float32 (coefficients
+ * rounded once per plane), like PyTorch's CPU kernels; the JIT vectorizes them.
  */
 public final class NormPlanes {
   private NormPlanes() {}
+
+  private static final boolean VECTOR_AVAILABLE = vectorAvailable();
+  private static volatile boolean forceScalar;
+
+  private static boolean vectorAvailable() {
+    // Without --add-modules jdk.incubator.vector the vector class must never be loaded.
+    try {
+      return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+          && NormPlanesVector.usable();
+    } catch (LinkageError e) {
+      return false;
+    }
+  }
+
+  /**
+   * Forces the scalar twins of the normalization kernels (NormPlanes, NormColumns) for tests,
+   * benchmarks and debugging. To follow the library-wide switch once there is one.
+   */
+  public static void forceScalar(boolean scalar) {
+    forceScalar = scalar;
+  }
+
+  /** True when the normalization kernels run on the Vector API. */
+  public static boolean vectorized() {
+    return VECTOR_AVAILABLE && !forceScalar;
+  }
 
   /**
    * Shifted sums per plane: {@code s1[p] = sum(x - shift[p])}, {@code s2[p] = sum((x -
@@ -27,6 +55,67 @@ public final class NormPlanes {
    * LeVeque 1983).
    */
   public static void sSums(
+      double[] s1, double[] s2, float[] x, int xOff, int hw, double[] shift, int p0, int p1) {
+    if (vectorized()) {
+      NormPlanesVector.sSums(s1, s2, x, xOff, hw, shift, p0, p1);
+    } else {
+      sSumsScalar(s1, s2, x, xOff, hw, shift, p0, p1);
+    }
+  }
+
+  /** Float64 twin of {@link #sSums}. */
+  public static void dSums(
+      double[] s1, double[] s2, double[] x, int xOff, int hw, double[] shift, int p0, int p1) {
+    if (vectorized()) {
+      NormPlanesVector.dSums(s1, s2, x, xOff, hw, shift, p0, p1);
+    } else {
+      dSumsScalar(s1, s2, x, xOff, hw, shift, p0, p1);
+    }
+  }
+
+  /**
+   * The two reductions every normalization backward needs, per plane: {@code sdy[p] = sum(dy)} and
+   * {@code sdyx[p] = sum(dy * (x - mu[p]))}.
+   */
+  public static void sGradSums(
+      double[] sdy,
+      double[] sdyx,
+      float[] dy,
+      int dyOff,
+      float[] x,
+      int xOff,
+      int hw,
+      double[] mu,
+      int p0,
+      int p1) {
+    if (vectorized()) {
+      NormPlanesVector.sGradSums(sdy, sdyx, dy, dyOff, x, xOff, hw, mu, p0, p1);
+    } else {
+      sGradSumsScalar(sdy, sdyx, dy, dyOff, x, xOff, hw, mu, p0, p1);
+    }
+  }
+
+  /** Float64 twin of {@link #sGradSums}. */
+  public static void dGradSums(
+      double[] sdy,
+      double[] sdyx,
+      double[] dy,
+      int dyOff,
+      double[] x,
+      int xOff,
+      int hw,
+      double[] mu,
+      int p0,
+      int p1) {
+    if (vectorized()) {
+      NormPlanesVector.dGradSums(sdy, sdyx, dy, dyOff, x, xOff, hw, mu, p0, p1);
+    } else {
+      dGradSumsScalar(sdy, sdyx, dy, dyOff, x, xOff, hw, mu, p0, p1);
+    }
+  }
+
+  /** Scalar twin of {@link #sSums}. */
+  public static void sSumsScalar(
       double[] s1, double[] s2, float[] x, int xOff, int hw, double[] shift, int p0, int p1) {
     for (int p = p0; p < p1; p++) {
       int o = xOff + p * hw;
@@ -57,8 +146,8 @@ public final class NormPlanes {
     }
   }
 
-  /** Float64 twin of {@link #sSums}. */
-  public static void dSums(
+  /** Scalar twin of {@link #dSums}. */
+  public static void dSumsScalar(
       double[] s1, double[] s2, double[] x, int xOff, int hw, double[] shift, int p0, int p1) {
     for (int p = p0; p < p1; p++) {
       int o = xOff + p * hw;
@@ -135,11 +224,8 @@ public final class NormPlanes {
     }
   }
 
-  /**
-   * The two reductions every normalization backward needs, per plane: {@code sdy[p] = sum(dy)} and
-   * {@code sdyx[p] = sum(dy * (x - mu[p]))}.
-   */
-  public static void sGradSums(
+  /** Scalar twin of {@link #sGradSums}. */
+  public static void sGradSumsScalar(
       double[] sdy,
       double[] sdyx,
       float[] dy,
@@ -177,8 +263,8 @@ public final class NormPlanes {
     }
   }
 
-  /** Float64 twin of {@link #sGradSums}. */
-  public static void dGradSums(
+  /** Scalar twin of {@link #dGradSums}. */
+  public static void dGradSumsScalar(
       double[] sdy,
       double[] sdyx,
       double[] dy,

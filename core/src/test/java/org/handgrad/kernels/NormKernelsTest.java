@@ -1,10 +1,14 @@
 package org.handgrad.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The normalization kernels against straightforward loops, on awkward sizes (the unrolled
@@ -12,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * lets a parallel-for split it). Float32 twins are checked against the float64 ones.
  */
 class NormKernelsTest {
-  private static final int[] SIZES = {1, 2, 3, 4, 5, 7, 8, 9, 17, 31};
+  private static final int[] SIZES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31};
   private static final double NAN = Double.NaN;
 
   private static double[] rand(SplittableRandom rng, int n, double shift) {
@@ -56,8 +60,56 @@ class NormKernelsTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void planeKernelsMatchSimpleLoops(boolean scalar) {
+    NormPlanes.forceScalar(scalar);
+    try {
+      checkPlaneKernels();
+    } finally {
+      NormPlanes.forceScalar(false);
+    }
+  }
+
   @Test
-  void planeKernelsMatchSimpleLoops() {
+  void vectorReductionsMatchTheirScalarTwins() {
+    assertTrue(NormPlanes.vectorized(), "tests run with jdk.incubator.vector");
+    SplittableRandom rng = new SplittableRandom(4);
+    int planes = 3;
+    for (int hw : SIZES) {
+      for (int off : new int[] {0, 1, 5}) {
+        double[] x = rand(rng, off + planes * hw, 1e3);
+        double[] dy = rand(rng, off + planes * hw, 0.5);
+        double[] shift = rand(rng, planes, 1e3);
+        double[] mu = rand(rng, planes, 1e3);
+        double[][] v = new double[4][planes];
+        double[][] s = new double[4][planes];
+        NormPlanes.dSums(v[0], v[1], x, off, hw, shift, 0, planes);
+        NormPlanes.dSumsScalar(s[0], s[1], x, off, hw, shift, 0, planes);
+        NormPlanes.dGradSums(v[2], v[3], dy, off, x, off, hw, mu, 0, planes);
+        NormPlanes.dGradSumsScalar(s[2], s[3], dy, off, x, off, hw, mu, 0, planes);
+        assertClose(s, v, "float64 hw=" + hw + " off=" + off);
+        float[] xs = f32(x);
+        float[] dys = f32(dy);
+        NormPlanes.sSums(v[0], v[1], xs, off, hw, shift, 0, planes);
+        NormPlanes.sSumsScalar(s[0], s[1], xs, off, hw, shift, 0, planes);
+        NormPlanes.sGradSums(v[2], v[3], dys, off, xs, off, hw, mu, 0, planes);
+        NormPlanes.sGradSumsScalar(s[2], s[3], dys, off, xs, off, hw, mu, 0, planes);
+        assertClose(s, v, "float32 hw=" + hw + " off=" + off);
+      }
+    }
+  }
+
+  /** Same sums in another order (lanes, fma): equal to ~1e-14 of the summed magnitudes. */
+  private static void assertClose(double[][] scalar, double[][] vector, String what) {
+    for (int k = 0; k < scalar.length; k++) {
+      for (int p = 0; p < scalar[k].length; p++) {
+        assertEquals(scalar[k][p], vector[k][p], 1e-12 * (1 + Math.abs(scalar[k][p])), what);
+      }
+    }
+  }
+
+  private static void checkPlaneKernels() {
     SplittableRandom rng = new SplittableRandom(1);
     int planes = 5;
     int p0 = 1;
@@ -130,8 +182,73 @@ class NormKernelsTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void columnKernelsMatchSimpleLoops(boolean scalar) {
+    NormPlanes.forceScalar(scalar);
+    try {
+      checkColumnKernels();
+    } finally {
+      NormPlanes.forceScalar(false);
+    }
+  }
+
+  /** Same operations in the same order per column: vector and scalar agree exactly. */
   @Test
-  void columnKernelsMatchSimpleLoops() {
+  void vectorColumnKernelsEqualTheirScalarTwins() {
+    SplittableRandom rng = new SplittableRandom(5);
+    int n = 3;
+    for (int d : SIZES) {
+      int j0 = d > 2 ? 1 : 0;
+      double[] x = rand(rng, 2 + n * d, 5.0);
+      double[] dy = rand(rng, 2 + n * d, 0);
+      double[][] coef = new double[4][];
+      for (int k = 0; k < 4; k++) {
+        coef[k] = rand(rng, d, 1.0);
+      }
+      float[] xs = f32(x);
+      float[] dys = f32(dy);
+      double[][] v = new double[2][d];
+      double[][] s = new double[2][d];
+      NormColumns.dSums(v[0], v[1], x, 2, n, d, coef[0], j0, d);
+      NormColumns.dSumsScalar(s[0], s[1], x, 2, n, d, coef[0], j0, d);
+      assertEqualArrays(s, v, "dSums d=" + d);
+      NormColumns.sSums(v[0], v[1], xs, 2, n, d, coef[0], j0, d);
+      NormColumns.sSumsScalar(s[0], s[1], xs, 2, n, d, coef[0], j0, d);
+      assertEqualArrays(s, v, "sSums d=" + d);
+      NormColumns.dGradSums(v[0], v[1], dy, 2, x, 2, n, d, coef[0], j0, d);
+      NormColumns.dGradSumsScalar(s[0], s[1], dy, 2, x, 2, n, d, coef[0], j0, d);
+      assertEqualArrays(s, v, "dGradSums d=" + d);
+      NormColumns.sGradSums(v[0], v[1], dys, 2, xs, 2, n, d, coef[0], j0, d);
+      NormColumns.sGradSumsScalar(s[0], s[1], dys, 2, xs, 2, n, d, coef[0], j0, d);
+      assertEqualArrays(s, v, "sGradSums d=" + d);
+      double[][] dv = new double[2][n * d];
+      double[][] ds = new double[2][n * d];
+      NormColumns.dAffine(dv[0], 0, x, 2, n, d, coef[0], coef[1], coef[2], j0, d);
+      NormColumns.dAffineScalar(ds[0], 0, x, 2, n, d, coef[0], coef[1], coef[2], j0, d);
+      NormColumns.dLinear(dv[1], 0, dy, 2, x, 2, n, d, coef[0], coef[1], coef[2], coef[3], j0, d);
+      NormColumns.dLinearScalar(
+          ds[1], 0, dy, 2, x, 2, n, d, coef[0], coef[1], coef[2], coef[3], j0, d);
+      assertEqualArrays(ds, dv, "dAffine/dLinear d=" + d);
+      float[] fv = new float[n * d];
+      float[] fs = new float[n * d];
+      NormColumns.sAffine(fv, 0, xs, 2, n, d, coef[0], coef[1], coef[2], j0, d);
+      NormColumns.sAffineScalar(fs, 0, xs, 2, n, d, coef[0], coef[1], coef[2], j0, d);
+      assertEqualArrays(new double[][] {widen(fs)}, new double[][] {widen(fv)}, "sAffine");
+      NormColumns.sLinear(fv, 0, dys, 2, xs, 2, n, d, coef[0], coef[1], coef[2], coef[3], j0, d);
+      NormColumns.sLinearScalar(
+          fs, 0, dys, 2, xs, 2, n, d, coef[0], coef[1], coef[2], coef[3], j0, d);
+      assertEqualArrays(new double[][] {widen(fs)}, new double[][] {widen(fv)}, "sLinear");
+    }
+  }
+
+  private static void assertEqualArrays(double[][] expected, double[][] actual, String what) {
+    for (int k = 0; k < expected.length; k++) {
+      assertArrayEquals(expected[k], actual[k], 0.0, what);
+    }
+  }
+
+  private static void checkColumnKernels() {
     SplittableRandom rng = new SplittableRandom(2);
     int n = 6;
     int j0 = 1;
