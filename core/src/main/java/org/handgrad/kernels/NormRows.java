@@ -8,6 +8,9 @@ import java.util.Arrays;
  * shift to a column. Row statistics themselves come from {@link NormPlanes#sSums} with one plane
  * per row.
  *
+ * <p>The kernels run on the Vector API ({@link NormRowsVector}) when it is available, with the
+ * scalar loops here as twins (same switch as {@link NormPlanes#forceScalar}).
+ *
  * <p>Row kernels work on rows [r0, r1) and the parameter-gradient kernel on columns [j0, j1), so
  * each can be split by a parallel-for without races. Sums accumulate in double for both dtypes;
  * float32 maps run in float32 with the per-row scalars rounded once per row.
@@ -35,6 +38,193 @@ public final class NormRows {
       int bOff,
       int r0,
       int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.sAffine(out, outOff, x, xOff, d, mu, invStd, gamma, gOff, beta, bOff, r0, r1);
+    } else {
+      sAffineScalar(out, outOff, x, xOff, d, mu, invStd, gamma, gOff, beta, bOff, r0, r1);
+    }
+  }
+
+  /** Float64 twin of {@link #sAffine}. */
+  public static void dAffine(
+      double[] out,
+      int outOff,
+      double[] x,
+      int xOff,
+      int d,
+      double[] mu,
+      double[] invStd,
+      double[] gamma,
+      int gOff,
+      double[] beta,
+      int bOff,
+      int r0,
+      int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.dAffine(out, outOff, x, xOff, d, mu, invStd, gamma, gOff, beta, bOff, r0, r1);
+    } else {
+      dAffineScalar(out, outOff, x, xOff, d, mu, invStd, gamma, gOff, beta, bOff, r0, r1);
+    }
+  }
+
+  /**
+   * Row reductions of the backward pass, with {@code dxhat = gamma * dy}: {@code sg[r] = sum_j
+   * gamma[j] dy[r,j]} and {@code sgx[r] = sum_j gamma[j] dy[r,j] (x[r,j] - mu[r])}.
+   */
+  public static void sGradSums(
+      double[] sg,
+      double[] sgx,
+      float[] dy,
+      int dyOff,
+      float[] x,
+      int xOff,
+      int d,
+      double[] mu,
+      float[] gamma,
+      int gOff,
+      int r0,
+      int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.sGradSums(sg, sgx, dy, dyOff, x, xOff, d, mu, gamma, gOff, r0, r1);
+    } else {
+      sGradSumsScalar(sg, sgx, dy, dyOff, x, xOff, d, mu, gamma, gOff, r0, r1);
+    }
+  }
+
+  /** Float64 twin of {@link #sGradSums}. */
+  public static void dGradSums(
+      double[] sg,
+      double[] sgx,
+      double[] dy,
+      int dyOff,
+      double[] x,
+      int xOff,
+      int d,
+      double[] mu,
+      double[] gamma,
+      int gOff,
+      int r0,
+      int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.dGradSums(sg, sgx, dy, dyOff, x, xOff, d, mu, gamma, gOff, r0, r1);
+    } else {
+      dGradSumsScalar(sg, sgx, dy, dyOff, x, xOff, d, mu, gamma, gOff, r0, r1);
+    }
+  }
+
+  /**
+   * Column reductions for the parameter gradients: {@code dgamma[j] = sum_r dy[r,j] * (x[r,j] -
+   * mu[r]) * invStd[r]} (that is, dy times xhat) and {@code dbeta[j] = sum_r dy[r,j]}, over rows
+   * [0, rows). Overwrites both on [j0, j1).
+   */
+  public static void sParamGrads(
+      double[] dgamma,
+      double[] dbeta,
+      float[] dy,
+      int dyOff,
+      float[] x,
+      int xOff,
+      int rows,
+      int d,
+      double[] mu,
+      double[] invStd,
+      int j0,
+      int j1) {
+    if (NormPlanes.vectorized()) {
+      Arrays.fill(dgamma, j0, j1, 0);
+      Arrays.fill(dbeta, j0, j1, 0);
+      NormRowsVector.sParamGrads(dgamma, dbeta, dy, dyOff, x, xOff, rows, d, mu, invStd, j0, j1);
+    } else {
+      sParamGradsScalar(dgamma, dbeta, dy, dyOff, x, xOff, rows, d, mu, invStd, j0, j1);
+    }
+  }
+
+  /** Float64 twin of {@link #sParamGrads}. */
+  public static void dParamGrads(
+      double[] dgamma,
+      double[] dbeta,
+      double[] dy,
+      int dyOff,
+      double[] x,
+      int xOff,
+      int rows,
+      int d,
+      double[] mu,
+      double[] invStd,
+      int j0,
+      int j1) {
+    if (NormPlanes.vectorized()) {
+      Arrays.fill(dgamma, j0, j1, 0);
+      Arrays.fill(dbeta, j0, j1, 0);
+      NormRowsVector.dParamGrads(dgamma, dbeta, dy, dyOff, x, xOff, rows, d, mu, invStd, j0, j1);
+    } else {
+      dParamGradsScalar(dgamma, dbeta, dy, dyOff, x, xOff, rows, d, mu, invStd, j0, j1);
+    }
+  }
+
+  /** {@code dx[r,j] = a[r]*gamma[j]*dy[r,j] + b[r]*(x[r,j] - mu[r]) + c[r]}. */
+  public static void sLinear(
+      float[] dx,
+      int dxOff,
+      float[] dy,
+      int dyOff,
+      float[] x,
+      int xOff,
+      int d,
+      float[] gamma,
+      int gOff,
+      double[] a,
+      double[] mu,
+      double[] b,
+      double[] c,
+      int r0,
+      int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.sLinear(dx, dxOff, dy, dyOff, x, xOff, d, gamma, gOff, a, mu, b, c, r0, r1);
+    } else {
+      sLinearScalar(dx, dxOff, dy, dyOff, x, xOff, d, gamma, gOff, a, mu, b, c, r0, r1);
+    }
+  }
+
+  /** Float64 twin of {@link #sLinear}. */
+  public static void dLinear(
+      double[] dx,
+      int dxOff,
+      double[] dy,
+      int dyOff,
+      double[] x,
+      int xOff,
+      int d,
+      double[] gamma,
+      int gOff,
+      double[] a,
+      double[] mu,
+      double[] b,
+      double[] c,
+      int r0,
+      int r1) {
+    if (NormPlanes.vectorized()) {
+      NormRowsVector.dLinear(dx, dxOff, dy, dyOff, x, xOff, d, gamma, gOff, a, mu, b, c, r0, r1);
+    } else {
+      dLinearScalar(dx, dxOff, dy, dyOff, x, xOff, d, gamma, gOff, a, mu, b, c, r0, r1);
+    }
+  }
+
+  /** Scalar twin of {@link #sAffine}. */
+  public static void sAffineScalar(
+      float[] out,
+      int outOff,
+      float[] x,
+      int xOff,
+      int d,
+      double[] mu,
+      double[] invStd,
+      float[] gamma,
+      int gOff,
+      float[] beta,
+      int bOff,
+      int r0,
+      int r1) {
     for (int r = r0; r < r1; r++) {
       int o = outOff + r * d;
       int xo = xOff + r * d;
@@ -46,8 +236,8 @@ public final class NormRows {
     }
   }
 
-  /** Float64 twin of {@link #sAffine}. */
-  public static void dAffine(
+  /** Scalar twin of {@link #dAffine}. */
+  public static void dAffineScalar(
       double[] out,
       int outOff,
       double[] x,
@@ -72,11 +262,8 @@ public final class NormRows {
     }
   }
 
-  /**
-   * Row reductions of the backward pass, with {@code dxhat = gamma * dy}: {@code sg[r] = sum_j
-   * gamma[j] dy[r,j]} and {@code sgx[r] = sum_j gamma[j] dy[r,j] (x[r,j] - mu[r])}.
-   */
-  public static void sGradSums(
+  /** Scalar twin of {@link #sGradSums}. */
+  public static void sGradSumsScalar(
       double[] sg,
       double[] sgx,
       float[] dy,
@@ -114,8 +301,8 @@ public final class NormRows {
     }
   }
 
-  /** Float64 twin of {@link #sGradSums}. */
-  public static void dGradSums(
+  /** Scalar twin of {@link #dGradSums}. */
+  public static void dGradSumsScalar(
       double[] sg,
       double[] sgx,
       double[] dy,
@@ -152,12 +339,8 @@ public final class NormRows {
     }
   }
 
-  /**
-   * Column reductions for the parameter gradients: {@code dgamma[j] = sum_r dy[r,j] * (x[r,j] -
-   * mu[r]) * invStd[r]} (that is, dy times xhat) and {@code dbeta[j] = sum_r dy[r,j]}, over rows
-   * [0, rows). Overwrites both on [j0, j1).
-   */
-  public static void sParamGrads(
+  /** Scalar twin of {@link #sParamGrads}. */
+  public static void sParamGradsScalar(
       double[] dgamma,
       double[] dbeta,
       float[] dy,
@@ -185,8 +368,8 @@ public final class NormRows {
     }
   }
 
-  /** Float64 twin of {@link #sParamGrads}. */
-  public static void dParamGrads(
+  /** Scalar twin of {@link #dParamGrads}. */
+  public static void dParamGradsScalar(
       double[] dgamma,
       double[] dbeta,
       double[] dy,
@@ -214,8 +397,8 @@ public final class NormRows {
     }
   }
 
-  /** {@code dx[r,j] = a[r]*gamma[j]*dy[r,j] + b[r]*(x[r,j] - mu[r]) + c[r]}. */
-  public static void sLinear(
+  /** Scalar twin of {@link #sLinear}. */
+  public static void sLinearScalar(
       float[] dx,
       int dxOff,
       float[] dy,
@@ -245,8 +428,8 @@ public final class NormRows {
     }
   }
 
-  /** Float64 twin of {@link #sLinear}. */
-  public static void dLinear(
+  /** Scalar twin of {@link #dLinear}. */
+  public static void dLinearScalar(
       double[] dx,
       int dxOff,
       double[] dy,

@@ -342,8 +342,72 @@ class NormKernelsTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void rowKernelsMatchSimpleLoops(boolean scalar) {
+    NormPlanes.forceScalar(scalar);
+    try {
+      checkRowKernels();
+    } finally {
+      NormPlanes.forceScalar(false);
+    }
+  }
+
+  /** Maps and column sums: identical to the scalar twins; row sums: equal to rounding. */
   @Test
-  void rowKernelsMatchSimpleLoops() {
+  void vectorRowKernelsMatchTheirScalarTwins() {
+    SplittableRandom rng = new SplittableRandom(6);
+    int rows = 3;
+    for (int d : SIZES) {
+      double[] x = rand(rng, 1 + rows * d, 4.0);
+      double[] dy = rand(rng, 1 + rows * d, 0);
+      double[] gamma = rand(rng, 2 + d, 1.0);
+      double[] beta = rand(rng, 2 + d, 0);
+      double[][] row = new double[4][];
+      for (int k = 0; k < 4; k++) {
+        row[k] = rand(rng, rows, 4.0);
+      }
+      float[] xs = f32(x);
+      float[] dys = f32(dy);
+      float[] gs = f32(gamma);
+      float[] bs = f32(beta);
+      double[][] v = new double[2][rows];
+      double[][] s = new double[2][rows];
+      NormRows.dGradSums(v[0], v[1], dy, 1, x, 1, d, row[0], gamma, 2, 0, rows);
+      NormRows.dGradSumsScalar(s[0], s[1], dy, 1, x, 1, d, row[0], gamma, 2, 0, rows);
+      assertClose(s, v, "dGradSums d=" + d);
+      NormRows.sGradSums(v[0], v[1], dys, 1, xs, 1, d, row[0], gs, 2, 0, rows);
+      NormRows.sGradSumsScalar(s[0], s[1], dys, 1, xs, 1, d, row[0], gs, 2, 0, rows);
+      assertClose(s, v, "sGradSums d=" + d);
+      double[][] pv = new double[2][d];
+      double[][] ps = new double[2][d];
+      NormRows.dParamGrads(pv[0], pv[1], dy, 1, x, 1, rows, d, row[0], row[1], 0, d);
+      NormRows.dParamGradsScalar(ps[0], ps[1], dy, 1, x, 1, rows, d, row[0], row[1], 0, d);
+      assertEqualArrays(ps, pv, "dParamGrads d=" + d);
+      NormRows.sParamGrads(pv[0], pv[1], dys, 1, xs, 1, rows, d, row[0], row[1], 0, d);
+      NormRows.sParamGradsScalar(ps[0], ps[1], dys, 1, xs, 1, rows, d, row[0], row[1], 0, d);
+      assertEqualArrays(ps, pv, "sParamGrads d=" + d);
+      double[][] dv = new double[2][rows * d];
+      double[][] ds = new double[2][rows * d];
+      NormRows.dAffine(dv[0], 0, x, 1, d, row[0], row[1], gamma, 2, beta, 2, 0, rows);
+      NormRows.dAffineScalar(ds[0], 0, x, 1, d, row[0], row[1], gamma, 2, beta, 2, 0, rows);
+      NormRows.dLinear(dv[1], 0, dy, 1, x, 1, d, gamma, 2, row[1], row[0], row[2], row[3], 0, rows);
+      NormRows.dLinearScalar(
+          ds[1], 0, dy, 1, x, 1, d, gamma, 2, row[1], row[0], row[2], row[3], 0, rows);
+      assertEqualArrays(ds, dv, "dAffine/dLinear d=" + d);
+      float[] fv = new float[rows * d];
+      float[] fs = new float[rows * d];
+      NormRows.sAffine(fv, 0, xs, 1, d, row[0], row[1], gs, 2, bs, 2, 0, rows);
+      NormRows.sAffineScalar(fs, 0, xs, 1, d, row[0], row[1], gs, 2, bs, 2, 0, rows);
+      assertEqualArrays(new double[][] {widen(fs)}, new double[][] {widen(fv)}, "sAffine");
+      NormRows.sLinear(fv, 0, dys, 1, xs, 1, d, gs, 2, row[1], row[0], row[2], row[3], 0, rows);
+      NormRows.sLinearScalar(
+          fs, 0, dys, 1, xs, 1, d, gs, 2, row[1], row[0], row[2], row[3], 0, rows);
+      assertEqualArrays(new double[][] {widen(fs)}, new double[][] {widen(fv)}, "sLinear");
+    }
+  }
+
+  private static void checkRowKernels() {
     SplittableRandom rng = new SplittableRandom(3);
     int rows = 5;
     int r0 = 1;
