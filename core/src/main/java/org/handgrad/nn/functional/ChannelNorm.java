@@ -332,7 +332,7 @@ final class ChannelNorm {
   }
 
   /** Repeats per-channel values for every plane n*C + c. */
-  static double[] perPlane(double[] perChannel, int n, int c) {
+  private static double[] perPlane(double[] perChannel, int n, int c) {
     double[] out = new double[n * c];
     for (int i = 0; i < n; i++) {
       System.arraycopy(perChannel, 0, out, i * c, c);

@@ -1,6 +1,5 @@
 package org.handgrad.nn.functional;
 
-import org.handgrad.tensor.Shapes;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -112,10 +111,5 @@ final class NormArgs {
               + " "
               + dout.dtype().numpyName());
     }
-  }
-
-  /** Formats a shape, for messages built from ints. */
-  static String str(int... shape) {
-    return Shapes.str(shape);
   }
 }
