@@ -1,6 +1,5 @@
 package org.handgrad.nn.checks;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,8 @@ import org.handgrad.tensor.Tensor;
 /**
  * Float64 gradient checks of the normalization layers: every input and parameter (dx, dgamma,
  * dbeta) of batchnorm (graph backward), batchnorm_alt (closed form), layernorm, spatial_batchnorm
- * and groupnorm, against centered differences. BatchNorm cases cover TRAIN and TEST mode.
+ * and groupnorm, against centered differences; the {@code _test} variants check the BatchNorm
+ * layers in TEST mode (running statistics, constants for the backward pass).
  *
  * <p>Normalization has no kinks, but two traps: each numerical evaluation in TRAIN mode must use a
  * fresh {@link BatchNormParam} (the forward updates running statistics in place, harmless here but
@@ -43,16 +43,27 @@ public final class NormChecks {
   /** The normalization checks by layer name. */
   public static Map<String, Supplier<List<GradCheckResult>>> checks() {
     Map<String, Supplier<List<GradCheckResult>>> checks = new LinkedHashMap<>();
-    checks.put("batchnorm", () -> batchnorm("batchnorm", BatchNorm::batchnormBackward));
-    checks.put("batchnorm_alt", () -> batchnorm("batchnorm_alt", BatchNorm::batchnormBackwardAlt));
+    checks.put("batchnorm", () -> batchnorm("batchnorm", Mode.TRAIN, BatchNorm::batchnormBackward));
+    checks.put(
+        "batchnorm_alt",
+        () -> batchnorm("batchnorm_alt", Mode.TRAIN, BatchNorm::batchnormBackwardAlt));
+    checks.put(
+        "batchnorm_test",
+        () -> batchnorm("batchnorm_test", Mode.TEST, BatchNorm::batchnormBackward));
+    checks.put(
+        "batchnorm_alt_test",
+        () -> batchnorm("batchnorm_alt_test", Mode.TEST, BatchNorm::batchnormBackwardAlt));
     checks.put("layernorm", NormChecks::layernorm);
-    checks.put("spatial_batchnorm", NormChecks::spatialBatchnorm);
+    checks.put("spatial_batchnorm", () -> spatialBatchnorm("spatial_batchnorm", Mode.TRAIN));
+    checks.put(
+        "spatial_batchnorm_test", () -> spatialBatchnorm("spatial_batchnorm_test", Mode.TEST));
     checks.put("groupnorm", NormChecks::groupnorm);
     return checks;
   }
 
+  /** TRAIN mode normalises with batch statistics; TEST mode with fixed unrelated ones. */
   private static List<GradCheckResult> batchnorm(
-      String layer, BiFunction<Tensor, BatchNorm.Cache, BatchNorm.Grads> backward) {
+      String layer, Mode mode, BiFunction<Tensor, BatchNorm.Cache, BatchNorm.Grads> backward) {
     SplittableRandom rng = new SplittableRandom(231);
     int n = 4;
     int d = 5;
@@ -60,51 +71,45 @@ public final class NormChecks {
     Tensor gamma = randn(rng, 1.0, 1.0, d);
     Tensor beta = randn(rng, 1.0, 0.0, d);
     Tensor dout = randn(rng, 1.0, 0.0, n, d);
-    List<GradCheckResult> rows = new ArrayList<>();
-    for (Mode mode : Mode.values()) {
-      // TEST mode normalises with fixed statistics unrelated to this batch.
-      Tensor runMean = randn(rng, 1.0, 2.0, d);
-      Tensor runVar = randn(rng, 1.0, 0.0, d);
-      for (int j = 0; j < d; j++) {
-        runVar.setFlat(j, 1 + runVar.getFlat(j) * runVar.getFlat(j));
-      }
-      Supplier<BatchNormParam> param =
-          () -> {
-            BatchNormParam p = BatchNormParam.create(DType.FLOAT64, d).withMode(mode);
-            if (mode == Mode.TEST) {
-              p.loadStatistics(runMean, runVar);
-            }
-            return p;
-          };
-      BatchNorm.Grads g =
-          backward.apply(dout, BatchNorm.batchnormForward(x, gamma, beta, param.get()).cache());
-      String suffix = mode == Mode.TRAIN ? "" : " (test mode)";
-      rows.add(
-          check(
-              layer,
-              "dx" + suffix,
-              g.dx(),
-              t -> BatchNorm.batchnormForward(t, gamma, beta, param.get()).out(),
-              x,
-              dout));
-      rows.add(
-          check(
-              layer,
-              "dgamma" + suffix,
-              g.dgamma(),
-              t -> BatchNorm.batchnormForward(x, t, beta, param.get()).out(),
-              gamma,
-              dout));
-      rows.add(
-          check(
-              layer,
-              "dbeta" + suffix,
-              g.dbeta(),
-              t -> BatchNorm.batchnormForward(x, gamma, t, param.get()).out(),
-              beta,
-              dout));
+    Tensor runMean = randn(rng, 1.0, 2.0, d);
+    Tensor runVar = randn(rng, 1.0, 0.0, d);
+    for (int j = 0; j < d; j++) {
+      runVar.setFlat(j, 1 + runVar.getFlat(j) * runVar.getFlat(j));
     }
-    return rows;
+    Supplier<BatchNormParam> param = () -> param(d, mode, runMean, runVar);
+    BatchNorm.Grads g =
+        backward.apply(dout, BatchNorm.batchnormForward(x, gamma, beta, param.get()).cache());
+    return List.of(
+        check(
+            layer,
+            "dx",
+            g.dx(),
+            t -> BatchNorm.batchnormForward(t, gamma, beta, param.get()).out(),
+            x,
+            dout),
+        check(
+            layer,
+            "dgamma",
+            g.dgamma(),
+            t -> BatchNorm.batchnormForward(x, t, beta, param.get()).out(),
+            gamma,
+            dout),
+        check(
+            layer,
+            "dbeta",
+            g.dbeta(),
+            t -> BatchNorm.batchnormForward(x, gamma, t, param.get()).out(),
+            beta,
+            dout));
+  }
+
+  /** A fresh parameter per evaluation; TEST mode gets the given statistics. */
+  private static BatchNormParam param(int d, Mode mode, Tensor runMean, Tensor runVar) {
+    BatchNormParam p = BatchNormParam.create(DType.FLOAT64, d).withMode(mode);
+    if (mode == Mode.TEST) {
+      p.loadStatistics(runMean, runVar);
+    }
+    return p;
   }
 
   private static List<GradCheckResult> layernorm() {
@@ -142,7 +147,7 @@ public final class NormChecks {
             dout));
   }
 
-  private static List<GradCheckResult> spatialBatchnorm() {
+  private static List<GradCheckResult> spatialBatchnorm(String layer, Mode mode) {
     SplittableRandom rng = new SplittableRandom(235);
     int n = 2;
     int c = 3;
@@ -152,46 +157,32 @@ public final class NormChecks {
     Tensor dout = randn(rng, 1.0, 0.0, n, c, 3, 4);
     Tensor runMean = randn(rng, 1.0, 4.0, c);
     Tensor runVar = Tensor.of(new double[] {2.0, 0.5, 3.0}, c);
-    List<GradCheckResult> rows = new ArrayList<>();
-    for (Mode mode : Mode.values()) {
-      Supplier<BatchNormParam> param =
-          () -> {
-            BatchNormParam p = BatchNormParam.create(DType.FLOAT64, c).withMode(mode);
-            if (mode == Mode.TEST) {
-              p.loadStatistics(runMean, runVar);
-            }
-            return p;
-          };
-      SpatialBatchNorm.Grads g =
-          SpatialBatchNorm.spatialBatchnormBackward(
-              dout, SpatialBatchNorm.spatialBatchnormForward(x, gamma, beta, param.get()).cache());
-      String suffix = mode == Mode.TRAIN ? "" : " (test mode)";
-      rows.add(
-          check(
-              "spatial_batchnorm",
-              "dx" + suffix,
-              g.dx(),
-              t -> SpatialBatchNorm.spatialBatchnormForward(t, gamma, beta, param.get()).out(),
-              x,
-              dout));
-      rows.add(
-          check(
-              "spatial_batchnorm",
-              "dgamma" + suffix,
-              g.dgamma(),
-              t -> SpatialBatchNorm.spatialBatchnormForward(x, t, beta, param.get()).out(),
-              gamma,
-              dout));
-      rows.add(
-          check(
-              "spatial_batchnorm",
-              "dbeta" + suffix,
-              g.dbeta(),
-              t -> SpatialBatchNorm.spatialBatchnormForward(x, gamma, t, param.get()).out(),
-              beta,
-              dout));
-    }
-    return rows;
+    Supplier<BatchNormParam> param = () -> param(c, mode, runMean, runVar);
+    SpatialBatchNorm.Grads g =
+        SpatialBatchNorm.spatialBatchnormBackward(
+            dout, SpatialBatchNorm.spatialBatchnormForward(x, gamma, beta, param.get()).cache());
+    return List.of(
+        check(
+            layer,
+            "dx",
+            g.dx(),
+            t -> SpatialBatchNorm.spatialBatchnormForward(t, gamma, beta, param.get()).out(),
+            x,
+            dout),
+        check(
+            layer,
+            "dgamma",
+            g.dgamma(),
+            t -> SpatialBatchNorm.spatialBatchnormForward(x, t, beta, param.get()).out(),
+            gamma,
+            dout),
+        check(
+            layer,
+            "dbeta",
+            g.dbeta(),
+            t -> SpatialBatchNorm.spatialBatchnormForward(x, gamma, t, param.get()).out(),
+            beta,
+            dout));
   }
 
   private static List<GradCheckResult> groupnorm() {

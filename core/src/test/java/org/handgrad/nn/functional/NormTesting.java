@@ -1,6 +1,5 @@
 package org.handgrad.nn.functional;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,9 +9,10 @@ import java.util.SplittableRandom;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 import org.handgrad.testing.Fixtures;
+import org.handgrad.testing.Golden;
 import org.junit.jupiter.api.function.Executable;
 
-/** Shared helpers of the normalization tests: fixtures, seeded inputs, an honest error measure. */
+/** Shared helpers of the normalization tests: fixtures, seeded inputs, golden comparisons. */
 final class NormTesting {
   private NormTesting() {}
 
@@ -46,27 +46,19 @@ final class NormTesting {
     return dtype == DType.FLOAT64 ? "f64" : "f32";
   }
 
-  /**
-   * {@code max|a - b| / max|b|}: relative to the scale of the reference, so elements near zero (dx
-   * of a normalization sums to zero over the batch) neither inflate the error as an element-wise
-   * ratio would, nor hide it as a pure absolute bound would for large values.
-   */
+  /** {@link Golden#relDiff}: {@code max|a - b| / max|b|}, honest for near-zero elements. */
   static double maxRel(Tensor actual, Tensor expected) {
-    assertArrayEquals(expected.shape(), actual.shape(), "shape");
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < expected.size(); i++) {
-      num = Math.max(num, Math.abs(actual.getFlat(i) - expected.getFlat(i)));
-      den = Math.max(den, Math.abs(expected.getFlat(i)));
-    }
-    return num == 0 ? 0 : num / den;
+    return Golden.relDiff(actual, expected);
   }
 
-  /** Asserts dtype, shape and {@link #maxRel} within tol. */
+  /** {@link Golden#assertClose}; tol 0 asserts exact equality. */
   static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
-    assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
-    double e = maxRel(actual, expected);
-    assertTrue(e <= tol, what + ": max rel error " + e + " > " + tol);
+    if (tol > 0) {
+      Golden.assertClose(what, actual, expected, tol);
+    } else {
+      assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
+      assertEquals(0.0, Golden.relDiff(actual, expected), what + ": not identical");
+    }
   }
 
   /** The tolerance for a dtype. */
