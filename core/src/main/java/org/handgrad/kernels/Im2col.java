@@ -253,8 +253,15 @@ public final class Im2col {
             }
             int src = row + ho * WO;
             int dst = xOff + (c * H + h) * W + lo * S - P + kw;
-            for (int wo = lo; wo < hi; wo++, dst += S) {
-              x[dst] += cols[src + wo];
+            if (S == 1) {
+              // Unit stride: a plain a[i] += b[i] loop that C2 vectorises.
+              for (int i = 0, len = hi - lo, from = src + lo; i < len; i++) {
+                x[dst + i] += cols[from + i];
+              }
+            } else {
+              for (int wo = lo; wo < hi; wo++, dst += S) {
+                x[dst] += cols[src + wo];
+              }
             }
           }
         }
@@ -298,8 +305,15 @@ public final class Im2col {
             }
             int src = row + ho * WO;
             int dst = xOff + (c * H + h) * W + lo * S - P + kw;
-            for (int wo = lo; wo < hi; wo++, dst += S) {
-              x[dst] += cols[src + wo];
+            if (S == 1) {
+              // Unit stride: a plain a[i] += b[i] loop that C2 vectorises.
+              for (int i = 0, len = hi - lo, from = src + lo; i < len; i++) {
+                x[dst + i] += cols[from + i];
+              }
+            } else {
+              for (int wo = lo; wo < hi; wo++, dst += S) {
+                x[dst] += cols[src + wo];
+              }
             }
           }
         }
