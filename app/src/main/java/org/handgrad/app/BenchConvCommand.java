@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.handgrad.kernels.Gemm;
+import org.handgrad.kernels.Im2col;
 import org.handgrad.nn.functional.Conv;
 import org.handgrad.nn.functional.ConvParam;
 import org.handgrad.nn.functional.Forward;
@@ -26,8 +27,8 @@ import picocli.CommandLine.Option;
  *       w (25, 3, 3, 3), stride 2, pad 1, in float64 as the notebook (which reports ~200x forward
  *       and ~700x backward for im2col over Python loops).
  *   <li>Forward + backward of conv 7x7x32 pad 3 and of 2x2 max pooling at the three-layer-convnet
- *       shapes (batch 64; 1x28x28 and 3x32x32 inputs), float32, with the share of the time spent in
- *       GEMM (the same GEMM calls timed alone).
+ *       shapes (batch 64; 1x28x28 and 3x32x32 inputs), float32, with the time of the same GEMM
+ *       calls alone (their share of the layer) and of the im2col/col2im unrolling alone.
  *   <li>The im2col layout question: one GEMM per image versus one GEMM over the whole batch.
  * </ol>
  */
@@ -82,8 +83,12 @@ public final class BenchConvCommand implements Callable<Integer> {
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
 
     System.out.println();
-    System.out.println("(a) CS231n check shape x(100,3,31,31) w(25,3,3,3) stride 2 pad 1, float64");
-    cs231nCheck(quick ? 4 : 100);
+    int checkN = quick ? 4 : 100;
+    System.out.printf(
+        Locale.ROOT,
+        "(a) CS231n check shape x(%d,3,31,31) w(25,3,3,3) stride 2 pad 1, float64%n",
+        checkN);
+    cs231nCheck(checkN);
 
     System.out.println();
     System.out.println("(b) three-layer convnet shapes, float32, forward + backward");
@@ -173,10 +178,32 @@ public final class BenchConvCommand implements Callable<Integer> {
               return Tensor.of(dcols, dcols.length);
             },
             reps);
+    // The unrolling alone: im2col per image in forward; im2col and col2im per image in backward.
+    float[] xa = x.floatStorage(), dx = new float[xa.length];
+    int img = c * hw * hw;
+    double unrollF =
+        time(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                Im2col.im2col(cols, 0, xa, i * img, c, hw, hw, k, k, 1, 3, hw, hw);
+              }
+              return Tensor.of(cols, cols.length);
+            },
+            reps);
+    double unrollB =
+        time(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                Im2col.im2col(cols, 0, xa, i * img, c, hw, hw, k, k, 1, 3, hw, hw);
+                Im2col.col2im(dx, i * img, dcols, 0, c, hw, hw, k, k, 1, 3, hw, hw);
+              }
+              return Tensor.of(dx, dx.length);
+            },
+            reps);
     String shape = String.format(Locale.ROOT, "x(%d,%d,%d,%d)", n, c, hw, hw);
-    row("conv 7x7x32 pad 3, " + shape + " forward", fwd, gemmF);
-    row("conv 7x7x32 pad 3, " + shape + " backward", bwd, gemmB);
-    row("conv 7x7x32 pad 3, " + shape + " fwd+bwd", fwd + bwd, gemmF + gemmB);
+    row("conv 7x7x32 pad 3, " + shape + " forward", fwd, gemmF, unrollF);
+    row("conv 7x7x32 pad 3, " + shape + " backward", bwd, gemmB, unrollB);
+    row("conv 7x7x32 pad 3, " + shape + " fwd+bwd", fwd + bwd, gemmF + gemmB, unrollF + unrollB);
   }
 
   private void layout(int n, int c, int hw) {
@@ -242,16 +269,16 @@ public final class BenchConvCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "  %-46s %9.2f ms%n", name, ms);
   }
 
-  /** A row with the time of its GEMM calls alone and their share. */
-  private static void row(String name, double ms, double gemmMs) {
+  /** A layer row with the time of its GEMM calls alone (and their share) and of its unrolling. */
+  private static void row(String name, double ms, double gemmMs, double unrollMs) {
     System.out.printf(
         Locale.ROOT,
-        "  %-46s %9.2f ms   GEMM alone %9.2f ms (%3.0f%%), rest %7.2f ms%n",
+        "  %-46s %9.2f ms   GEMM alone %9.2f ms (%3.0f%%)   im2col/col2im alone %6.2f ms%n",
         name,
         ms,
         gemmMs,
         100 * gemmMs / ms,
-        Math.max(0, ms - gemmMs));
+        unrollMs);
   }
 
   private static Tensor random(DType dtype, long seed, int... shape) {

@@ -89,7 +89,8 @@ public final class ConvChecks {
         t -> naive ? Conv.convForwardNaive(x, w, b, p).out() : Conv.convForward(x, w, b, p).out();
     Tensor out = f.apply(x);
     Tensor dout = positive(rng, out.shape());
-    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
+    Conv.Cache cache =
+        (naive ? Conv.convForwardNaive(x, w, b, p) : Conv.convForward(x, w, b, p)).cache();
     Conv.Grads g = naive ? Conv.convBackwardNaive(dout, cache) : Conv.convBackward(dout, cache);
     r.add(check(layer, "dx (" + tag + ")", f, x, dout, g.dx()));
     r.add(check(layer, "dw (" + tag + ")", f, w, dout, g.dw()));
