@@ -22,6 +22,7 @@ public final class GradCheckSuite {
     // Layer families register here, e.g. checks.putAll(AffineChecks.checks());
     checks.putAll(org.handgrad.nn.checks.DenseChecks.checks());
     checks.putAll(org.handgrad.nn.checks.NormChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.ConvChecks.checks());
     return checks;
   }
 
