@@ -148,12 +148,11 @@ public final class DatasetRegistry {
     long size = info.downloadSize();
     sb.append("  download it:   ./handgrad data fetch ")
         .append(info.name())
-        .append(size > 0 ? " (" + humanBytes(size) + ")" : "")
+        .append(" (")
+        .append(size > 0 ? humanBytes(size) + "; " : "")
+        .append("needs network, resumes if interrupted)")
         .append('\n');
-    sb.append("  or by hand:    download ");
-    for (int i = 0; i < info.files().size(); i++) {
-      sb.append(i == 0 ? "" : ", ").append(info.files().get(i).urls().get(0));
-    }
+    sb.append("  or by hand:    download ").append(sources(info));
     sb.append("\n                 and copy the file(s) into ").append(target);
     if (info.files().stream().anyMatch(DatasetInfo.RemoteFile::archive)) {
       sb.append(" (then extract them there, or let 'data fetch' do it)");
@@ -167,6 +166,26 @@ public final class DatasetRegistry {
     }
     sb.append("\n  or train on the built-in synthetic dataset 'shapes', which needs no download");
     return sb.toString();
+  }
+
+  /** "a.gz, b.gz from BASE" when the first URLs share a folder, else the URLs themselves. */
+  private static String sources(DatasetInfo info) {
+    List<String> names = new ArrayList<>();
+    String base = null;
+    boolean shared = true;
+    for (DatasetInfo.RemoteFile f : info.files()) {
+      String url = f.urls().get(0).toString();
+      String folder = url.substring(0, url.lastIndexOf('/') + 1);
+      shared &= base == null || base.equals(folder);
+      base = folder;
+      names.add(url.substring(folder.length()));
+    }
+    if (shared && names.size() > 1) {
+      return String.join(", ", names) + "\n                 from " + base;
+    }
+    return info.files().stream()
+        .map(f -> f.urls().get(0).toString())
+        .collect(Collectors.joining(", "));
   }
 
   /** Bytes for people: "26.4 MB" (decimal units, like the dataset pages). */

@@ -77,7 +77,9 @@ class DatasetRegistryTest {
     DataDirs dirs = new DataDirs(tmp.resolve("data"), "test");
     IOException e = assertThrows(IOException.class, () -> r.load("cifar10", dirs));
     assertTrue(e.getMessage().contains("cifar10 is not available"), e.getMessage());
-    assertTrue(e.getMessage().contains("./handgrad data fetch cifar10 (170.1 MB)"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("./handgrad data fetch cifar10 (170.1 MB; needs network"),
+        e.getMessage());
     assertTrue(
         e.getMessage().contains("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
         e.getMessage());
