@@ -14,7 +14,8 @@ import org.handgrad.tensor.Tensor;
  * stay distinct), anti-aliased by 2x2 supersampling, plus per-pixel noise. Colours are independent
  * of the class and the shape may be lighter or darker than the background, so the mean colour of an
  * image says almost nothing about its class; position varies, so a linear classifier on pixels
- * cannot reach 100%, while a small convnet can learn it.
+ * cannot reach 100%, while a small convnet can learn it (measured: linear 16% test, a three-layer
+ * convnet 95% test on 8000 training images; docs/conventions.md, section "data").
  *
  * <p>Determinism: image i of a split is generated from its own generator, seeded by a SplitMix64
  * hash of (seed, split, i), so any subset is reproducible and the loop over images parallelizes
