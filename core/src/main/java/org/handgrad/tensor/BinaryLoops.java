@@ -3,14 +3,22 @@ package org.handgrad.tensor;
 /**
  * Row loops for elementwise binary ops: {@code o[i*so] = a[i*sa] op b[i*sb]} for i in [0, n).
  *
- * <p>The switch on the op sits outside the loops so that each case is a plain counted loop the JIT
- * can vectorize. Three layouts get such loops (everything contiguous, right operand a scalar or
- * broadcast along the row, left operand broadcast) for the cheap ops used in training loops; every
- * other layout and op goes through {@link BinaryOp#apply}, which gives the same results.
+ * <p>The op's switch sits outside the loops so each case is a plain counted loop. Contiguous rows,
+ * rows against a scalar (a broadcast value) and scalar against rows get such loops; every other
+ * layout goes through {@link BinaryOp#apply}, which gives the same results (for float32, + - * /
+ * computed in double and rounded equal the float operations).
+ *
+ * <p>Why the single offset {@code p}: HotSpot's C2 (JDK 17, and still 25) only vectorizes a loop
+ * whose array accesses all share one loop-invariant offset; with {@code o[po+i] = a[pa+i] +
+ * b[pb+i]} it cannot rule out overlap between the arrays and falls back to scalar code, 3-4x
+ * slower. When the offsets differ (a bias row added to row r of a batch: o and a at r*D, b at 0)
+ * and the output is a separate array, the odd operand is first copied into the output row with
+ * {@link System#arraycopy} and the op then runs in place there.
  */
 final class BinaryLoops {
   private BinaryLoops() {}
 
+  /** Row loop for float operands; see the class comment. */
   static void rowF(
       BinaryOp op,
       float[] o,
@@ -23,271 +31,286 @@ final class BinaryLoops {
       int pb,
       int sb,
       int n) {
-    if (so == 1 && sa == 1 && sb == 1 && contiguousF(op, o, po, a, pa, b, pb, n)) {
-      return;
-    }
-    if (so == 1 && sa == 1 && sb == 0 && scalarRightF(op, o, po, a, pa, b[pb], n)) {
-      return;
-    }
-    if (so == 1 && sa == 0 && sb == 1 && scalarLeftF(op, o, po, a[pa], b, pb, n)) {
-      return;
+    if (so == 1 && sa == 1 && sb == 1) {
+      if (po == pa && pa == pb) {
+        vv(op, o, a, b, po, n);
+        return;
+      }
+      if (o != a && o != b) {
+        // Stage the misaligned operand in the output row so that the loop has a single offset.
+        if (po == pa) {
+          System.arraycopy(b, pb, o, po, n);
+          vv(op, o, a, o, po, n);
+          return;
+        }
+        if (po == pb) {
+          System.arraycopy(a, pa, o, po, n);
+          vv(op, o, o, b, po, n);
+          return;
+        }
+      }
+    } else if (so == 1 && sa == 1 && sb == 0) {
+      if (po != pa && o != a) {
+        System.arraycopy(a, pa, o, po, n);
+        vs(op, o, o, b[pb], po, n);
+        return;
+      }
+      if (po == pa) {
+        vs(op, o, a, b[pb], po, n);
+        return;
+      }
+    } else if (so == 1 && sa == 0 && sb == 1) {
+      if (po != pb && o != b) {
+        System.arraycopy(b, pb, o, po, n);
+        sv(op, o, a[pa], o, po, n);
+        return;
+      }
+      if (po == pb) {
+        sv(op, o, a[pa], b, po, n);
+        return;
+      }
     }
     for (int i = 0; i < n; i++) {
       o[po + i * so] = (float) op.apply(a[pa + i * sa], b[pb + i * sb]);
     }
   }
 
-  private static boolean contiguousF(
-      BinaryOp op, float[] o, int po, float[] a, int pa, float[] b, int pb, int n) {
+  /** o[p+i] = a[p+i] op b[p+i]; o may be a or b (same positions). */
+  private static void vv(BinaryOp op, float[] o, float[] a, float[] b, int p, int n) {
     switch (op) {
       case ADD -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] + b[pb + i];
+          o[p + i] = a[p + i] + b[p + i];
         }
       }
       case SUB -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] - b[pb + i];
+          o[p + i] = a[p + i] - b[p + i];
         }
       }
       case MUL -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] * b[pb + i];
+          o[p + i] = a[p + i] * b[p + i];
         }
       }
       case DIV -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] / b[pb + i];
+          o[p + i] = a[p + i] / b[p + i];
         }
       }
       case MAXIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.max(a[pa + i], b[pb + i]);
+          o[p + i] = Math.max(a[p + i], b[p + i]);
         }
       }
       case MINIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.min(a[pa + i], b[pb + i]);
+          o[p + i] = Math.min(a[p + i], b[p + i]);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] == b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] != b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] < b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] <= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] > b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] >= b[p + i] ? 1 : 0;
+          o[p + i] = t;
         }
       }
       default -> {
-        return false;
+        for (int i = 0; i < n; i++) {
+          o[p + i] = (float) op.apply(a[p + i], b[p + i]);
+        }
       }
     }
-    return true;
   }
 
-  private static boolean scalarRightF(
-      BinaryOp op, float[] o, int po, float[] a, int pa, float y, int n) {
+  /** o[p+i] = a[p+i] op y. */
+  private static void vs(BinaryOp op, float[] o, float[] a, float y, int p, int n) {
     switch (op) {
       case ADD -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] + y;
+          o[p + i] = a[p + i] + y;
         }
       }
       case SUB -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] - y;
+          o[p + i] = a[p + i] - y;
         }
       }
       case MUL -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] * y;
+          o[p + i] = a[p + i] * y;
         }
       }
       case DIV -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] / y;
+          o[p + i] = a[p + i] / y;
         }
       }
       case MAXIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.max(a[pa + i], y);
+          o[p + i] = Math.max(a[p + i], y);
         }
       }
       case MINIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.min(a[pa + i], y);
+          o[p + i] = Math.min(a[p + i], y);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] == y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] != y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] < y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] <= y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] > y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] >= y ? 1 : 0;
+          o[p + i] = t;
         }
       }
       default -> {
-        return false;
+        for (int i = 0; i < n; i++) {
+          o[p + i] = (float) op.apply(a[p + i], y);
+        }
       }
     }
-    return true;
   }
 
-  private static boolean scalarLeftF(
-      BinaryOp op, float[] o, int po, float x, float[] b, int pb, int n) {
+  /** o[p+i] = x op b[p+i]. */
+  private static void sv(BinaryOp op, float[] o, float x, float[] b, int p, int n) {
     switch (op) {
       case ADD -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = x + b[pb + i];
+          o[p + i] = x + b[p + i];
         }
       }
       case SUB -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = x - b[pb + i];
+          o[p + i] = x - b[p + i];
         }
       }
       case MUL -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = x * b[pb + i];
+          o[p + i] = x * b[p + i];
         }
       }
       case DIV -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = x / b[pb + i];
-        }
-      }
-      default -> {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static void rowD(
-      BinaryOp op,
-      double[] o,
-      int po,
-      int so,
-      double[] a,
-      int pa,
-      int sa,
-      double[] b,
-      int pb,
-      int sb,
-      int n) {
-    if (so == 1 && sa == 1 && sb == 1 && contiguousD(op, o, po, a, pa, b, pb, n)) {
-      return;
-    }
-    if (so == 1 && sa == 1 && sb == 0 && scalarRightD(op, o, po, a, pa, b[pb], n)) {
-      return;
-    }
-    if (so == 1 && sa == 0 && sb == 1 && scalarLeftD(op, o, po, a[pa], b, pb, n)) {
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      o[po + i * so] = op.apply(a[pa + i * sa], b[pb + i * sb]);
-    }
-  }
-
-  private static boolean contiguousD(
-      BinaryOp op, double[] o, int po, double[] a, int pa, double[] b, int pb, int n) {
-    switch (op) {
-      case ADD -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] + b[pb + i];
-        }
-      }
-      case SUB -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] - b[pb + i];
-        }
-      }
-      case MUL -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] * b[pb + i];
-        }
-      }
-      case DIV -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] / b[pb + i];
+          o[p + i] = x / b[p + i];
         }
       }
       case MAXIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.max(a[pa + i], b[pb + i]);
+          o[p + i] = Math.max(x, b[p + i]);
         }
       }
       case MINIMUM -> {
         for (int i = 0; i < n; i++) {
-          o[po + i] = Math.min(a[pa + i], b[pb + i]);
+          o[p + i] = Math.min(x, b[p + i]);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = x == b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x != b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = x < b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x <= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = x > b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x >= b[p + i] ? 1 : 0;
+          o[p + i] = t;
         }
       }
       default -> {
-        return false;
+        for (int i = 0; i < n; i++) {
+          o[p + i] = (float) op.apply(x, b[p + i]);
+        }
       }
     }
-    return true;
-  }
-
-  private static boolean scalarRightD(
-      BinaryOp op, double[] o, int po, double[] a, int pa, double y, int n) {
-    switch (op) {
-      case ADD -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] + y;
-        }
-      }
-      case SUB -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] - y;
-        }
-      }
-      case MUL -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] * y;
-        }
-      }
-      case DIV -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = a[pa + i] / y;
-        }
-      }
-      case MAXIMUM -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = Math.max(a[pa + i], y);
-        }
-      }
-      case MINIMUM -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = Math.min(a[pa + i], y);
-        }
-      }
-      default -> {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean scalarLeftD(
-      BinaryOp op, double[] o, int po, double x, double[] b, int pb, int n) {
-    switch (op) {
-      case ADD -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = x + b[pb + i];
-        }
-      }
-      case SUB -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = x - b[pb + i];
-        }
-      }
-      case MUL -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = x * b[pb + i];
-        }
-      }
-      case DIV -> {
-        for (int i = 0; i < n; i++) {
-          o[po + i] = x / b[pb + i];
-        }
-      }
-      default -> {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** {@code o[i*so] += alpha * b[i*sb]} (axpy), with o read and written in place. */
   static void axpyF(float[] o, int po, int so, float alpha, float[] b, int pb, int sb, int n) {
-    if (so == 1 && sb == 1) {
+    if (so == 1 && sb == 1 && po == pb) {
       for (int i = 0; i < n; i++) {
-        o[po + i] += alpha * b[pb + i];
+        o[po + i] += alpha * b[po + i];
       }
     } else if (so == 1 && sb == 0) {
       float y = alpha * b[pb];
@@ -301,11 +324,299 @@ final class BinaryLoops {
     }
   }
 
-  /** float64 twin of {@link #axpyF}. */
+  /** Row loop for double operands; see the class comment. */
+  static void rowD(
+      BinaryOp op,
+      double[] o,
+      int po,
+      int so,
+      double[] a,
+      int pa,
+      int sa,
+      double[] b,
+      int pb,
+      int sb,
+      int n) {
+    if (so == 1 && sa == 1 && sb == 1) {
+      if (po == pa && pa == pb) {
+        vv(op, o, a, b, po, n);
+        return;
+      }
+      if (o != a && o != b) {
+        // Stage the misaligned operand in the output row so that the loop has a single offset.
+        if (po == pa) {
+          System.arraycopy(b, pb, o, po, n);
+          vv(op, o, a, o, po, n);
+          return;
+        }
+        if (po == pb) {
+          System.arraycopy(a, pa, o, po, n);
+          vv(op, o, o, b, po, n);
+          return;
+        }
+      }
+    } else if (so == 1 && sa == 1 && sb == 0) {
+      if (po != pa && o != a) {
+        System.arraycopy(a, pa, o, po, n);
+        vs(op, o, o, b[pb], po, n);
+        return;
+      }
+      if (po == pa) {
+        vs(op, o, a, b[pb], po, n);
+        return;
+      }
+    } else if (so == 1 && sa == 0 && sb == 1) {
+      if (po != pb && o != b) {
+        System.arraycopy(b, pb, o, po, n);
+        sv(op, o, a[pa], o, po, n);
+        return;
+      }
+      if (po == pb) {
+        sv(op, o, a[pa], b, po, n);
+        return;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      o[po + i * so] = op.apply(a[pa + i * sa], b[pb + i * sb]);
+    }
+  }
+
+  /** o[p+i] = a[p+i] op b[p+i]; o may be a or b (same positions). */
+  private static void vv(BinaryOp op, double[] o, double[] a, double[] b, int p, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] + b[p + i];
+        }
+      }
+      case SUB -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] - b[p + i];
+        }
+      }
+      case MUL -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] * b[p + i];
+        }
+      }
+      case DIV -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] / b[p + i];
+        }
+      }
+      case MAXIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.max(a[p + i], b[p + i]);
+        }
+      }
+      case MINIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.min(a[p + i], b[p + i]);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] == b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] != b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] < b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] <= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] > b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] >= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = op.apply(a[p + i], b[p + i]);
+        }
+      }
+    }
+  }
+
+  /** o[p+i] = a[p+i] op y. */
+  private static void vs(BinaryOp op, double[] o, double[] a, double y, int p, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] + y;
+        }
+      }
+      case SUB -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] - y;
+        }
+      }
+      case MUL -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] * y;
+        }
+      }
+      case DIV -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = a[p + i] / y;
+        }
+      }
+      case MAXIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.max(a[p + i], y);
+        }
+      }
+      case MINIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.min(a[p + i], y);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] == y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] != y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] < y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] <= y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] > y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = a[p + i] >= y ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = op.apply(a[p + i], y);
+        }
+      }
+    }
+  }
+
+  /** o[p+i] = x op b[p+i]. */
+  private static void sv(BinaryOp op, double[] o, double x, double[] b, int p, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = x + b[p + i];
+        }
+      }
+      case SUB -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = x - b[p + i];
+        }
+      }
+      case MUL -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = x * b[p + i];
+        }
+      }
+      case DIV -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = x / b[p + i];
+        }
+      }
+      case MAXIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.max(x, b[p + i]);
+        }
+      }
+      case MINIMUM -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = Math.min(x, b[p + i]);
+        }
+      }
+      case EQ -> {
+        for (int i = 0; i < n; i++) {
+          int t = x == b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case NE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x != b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LT -> {
+        for (int i = 0; i < n; i++) {
+          int t = x < b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case LE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x <= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GT -> {
+        for (int i = 0; i < n; i++) {
+          int t = x > b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      case GE -> {
+        for (int i = 0; i < n; i++) {
+          int t = x >= b[p + i] ? 1 : 0;
+          o[p + i] = t;
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          o[p + i] = op.apply(x, b[p + i]);
+        }
+      }
+    }
+  }
+
+  /** {@code o[i*so] += alpha * b[i*sb]} (axpy), with o read and written in place. */
   static void axpyD(double[] o, int po, int so, double alpha, double[] b, int pb, int sb, int n) {
-    if (so == 1 && sb == 1) {
+    if (so == 1 && sb == 1 && po == pb) {
       for (int i = 0; i < n; i++) {
-        o[po + i] += alpha * b[pb + i];
+        o[po + i] += alpha * b[po + i];
       }
     } else if (so == 1 && sb == 0) {
       double y = alpha * b[pb];

@@ -169,50 +169,62 @@ final class Reductions {
     if (src.dtype() == DType.FLOAT32) {
       float[] a = src.floatStorage();
       for (int r = 0; r < it.rows; r++, it.next()) {
-        int po = p[0];
-        int pa = p[1];
         if (s[0] == 0) {
-          acc[po] += rowSum(a, pa, s[1], n);
-        } else if (s[0] == 1 && s[1] == 1) {
-          for (int i = 0; i < n; i++) {
-            acc[po + i] += a[pa + i];
-          }
+          acc[p[0]] += s[1] == 1 ? rowSum(a, p[1], n) : rowSum(a, p[1], s[1], n);
         } else {
-          for (int i = 0; i < n; i++) {
-            acc[po + i * s[0]] += a[pa + i * s[1]];
-          }
+          accumulate(acc, p[0], s[0], a, p[1], s[1], n);
         }
       }
     } else {
       double[] a = src.doubleStorage();
       for (int r = 0; r < it.rows; r++, it.next()) {
-        int po = p[0];
-        int pa = p[1];
         if (s[0] == 0) {
-          acc[po] += s[1] == 1 ? pairwise(a, pa, n) : rowSum(a, pa, s[1], n);
-        } else if (s[0] == 1 && s[1] == 1) {
-          for (int i = 0; i < n; i++) {
-            acc[po + i] += a[pa + i];
-          }
+          acc[p[0]] += s[1] == 1 ? pairwise(a, p[1], n) : rowSum(a, p[1], s[1], n);
         } else {
-          for (int i = 0; i < n; i++) {
-            acc[po + i * s[0]] += a[pa + i * s[1]];
-          }
+          accumulate(acc, p[0], s[0], a, p[1], s[1], n);
         }
       }
     }
     return acc;
   }
 
-  /** Sum of a float32 row in float64, with four accumulators to keep the adder pipeline busy. */
-  private static double rowSum(float[] a, int p, int s, int n) {
-    if (s != 1) {
-      double t = 0;
+  // Each loop below has its own small method so that C2 compiles it well (see BinaryLoops).
+
+  /** acc[i*so] += a[i*sa]: a reduced outer axis, one row added into the buffer. */
+  private static void accumulate(double[] acc, int po, int so, float[] a, int pa, int sa, int n) {
+    if (so == 1 && sa == 1) {
+      accumulate(acc, po, a, pa, n);
+    } else {
       for (int i = 0; i < n; i++) {
-        t += a[p + i * s];
+        acc[po + i * so] += a[pa + i * sa];
       }
-      return t;
     }
+  }
+
+  private static void accumulate(double[] acc, int po, float[] a, int pa, int n) {
+    for (int i = 0; i < n; i++) {
+      acc[po + i] += a[pa + i];
+    }
+  }
+
+  private static void accumulate(double[] acc, int po, int so, double[] a, int pa, int sa, int n) {
+    if (so == 1 && sa == 1) {
+      accumulate(acc, po, a, pa, n);
+    } else {
+      for (int i = 0; i < n; i++) {
+        acc[po + i * so] += a[pa + i * sa];
+      }
+    }
+  }
+
+  private static void accumulate(double[] acc, int po, double[] a, int pa, int n) {
+    for (int i = 0; i < n; i++) {
+      acc[po + i] += a[pa + i];
+    }
+  }
+
+  /** Sum of a contiguous float32 row in float64, four accumulators keeping the adder busy. */
+  private static double rowSum(float[] a, int p, int n) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
@@ -228,6 +240,14 @@ final class Reductions {
       s0 += a[p + i];
     }
     return (s0 + s1) + (s2 + s3);
+  }
+
+  private static double rowSum(float[] a, int p, int s, int n) {
+    double t = 0;
+    for (int i = 0; i < n; i++) {
+      t += a[p + i * s];
+    }
+    return t;
   }
 
   private static double rowSum(double[] a, int p, int s, int n) {
@@ -305,25 +325,15 @@ final class Reductions {
     StridedLoop it = walk(src, accStrides);
     int[] p = it.pos;
     int[] s = it.step;
-    int n = it.n;
     if (src.dtype() == DType.FLOAT32) {
       float[] o = out.floatStorage();
       float[] a = src.floatStorage();
       for (int r = 0; r < it.rows; r++, it.next()) {
         if (s[0] == 0) {
-          // Reduced inner axis: keep the running extreme in a register.
-          float m = o[p[0]];
-          for (int i = 0; i < n; i++) {
-            float v = a[p[1] + i * s[1]];
-            m = max ? Math.max(m, v) : Math.min(m, v);
-          }
-          o[p[0]] = m;
+          o[p[0]] =
+              max ? rowMax(o[p[0]], a, p[1], s[1], it.n) : rowMin(o[p[0]], a, p[1], s[1], it.n);
         } else {
-          for (int i = 0; i < n; i++) {
-            int k = p[0] + i * s[0];
-            float v = a[p[1] + i * s[1]];
-            o[k] = max ? Math.max(o[k], v) : Math.min(o[k], v);
-          }
+          extremeInto(max, o, p[0], s[0], a, p[1], s[1], it.n);
         }
       }
     } else {
@@ -331,23 +341,60 @@ final class Reductions {
       double[] a = src.doubleStorage();
       for (int r = 0; r < it.rows; r++, it.next()) {
         if (s[0] == 0) {
-          // Reduced inner axis: keep the running extreme in a register.
-          double m = o[p[0]];
-          for (int i = 0; i < n; i++) {
-            double v = a[p[1] + i * s[1]];
-            m = max ? Math.max(m, v) : Math.min(m, v);
-          }
-          o[p[0]] = m;
+          o[p[0]] =
+              max ? rowMax(o[p[0]], a, p[1], s[1], it.n) : rowMin(o[p[0]], a, p[1], s[1], it.n);
         } else {
-          for (int i = 0; i < n; i++) {
-            int k = p[0] + i * s[0];
-            double v = a[p[1] + i * s[1]];
-            o[k] = max ? Math.max(o[k], v) : Math.min(o[k], v);
-          }
+          extremeInto(max, o, p[0], s[0], a, p[1], s[1], it.n);
         }
       }
     }
     return out;
+  }
+
+  private static float rowMax(float m, float[] a, int p, int s, int n) {
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, a[p + i * s]);
+    }
+    return m;
+  }
+
+  private static float rowMin(float m, float[] a, int p, int s, int n) {
+    for (int i = 0; i < n; i++) {
+      m = Math.min(m, a[p + i * s]);
+    }
+    return m;
+  }
+
+  private static double rowMax(double m, double[] a, int p, int s, int n) {
+    for (int i = 0; i < n; i++) {
+      m = Math.max(m, a[p + i * s]);
+    }
+    return m;
+  }
+
+  private static double rowMin(double m, double[] a, int p, int s, int n) {
+    for (int i = 0; i < n; i++) {
+      m = Math.min(m, a[p + i * s]);
+    }
+    return m;
+  }
+
+  private static void extremeInto(
+      boolean max, float[] o, int po, int so, float[] a, int pa, int sa, int n) {
+    for (int i = 0; i < n; i++) {
+      int k = po + i * so;
+      float v = a[pa + i * sa];
+      o[k] = max ? Math.max(o[k], v) : Math.min(o[k], v);
+    }
+  }
+
+  private static void extremeInto(
+      boolean max, double[] o, int po, int so, double[] a, int pa, int sa, int n) {
+    for (int i = 0; i < n; i++) {
+      int k = po + i * so;
+      double v = a[pa + i * sa];
+      o[k] = max ? Math.max(o[k], v) : Math.min(o[k], v);
+    }
   }
 
   /**
