@@ -256,6 +256,7 @@ final class Elementwise {
    * differently (NumPy buffers such operands too).
    */
   private static Tensor prepareOperand(String name, Tensor self, Tensor other) {
+    requireWritable(name, self);
     if (!Broadcast.canBroadcast(other.shapeRef(), self.shapeRef())) {
       throw new IllegalArgumentException(
           name
@@ -281,6 +282,26 @@ final class Elementwise {
     return other;
   }
 
+  /**
+   * Refuses in-place writes into a broadcast view (stride 0 along an axis longer than 1), where
+   * several elements share one storage cell; NumPy makes such views read-only.
+   */
+  static void requireWritable(String name, Tensor self) {
+    int[] shape = self.shapeRef();
+    int[] strides = self.stridesRef();
+    for (int d = 0; d < shape.length; d++) {
+      if (shape[d] > 1 && strides[d] == 0) {
+        throw new IllegalArgumentException(
+            name
+                + ": cannot write in place into a broadcast view of shape "
+                + self.shapeString()
+                + " (axis "
+                + d
+                + " repeats one element); copy() it first");
+      }
+    }
+  }
+
   private static boolean sameLayout(Tensor a, Tensor b) {
     return a.offset() == b.offset()
         && Arrays.equals(a.shapeRef(), b.shapeRef())
@@ -288,6 +309,7 @@ final class Elementwise {
   }
 
   static Tensor fill(Tensor self, double value) {
+    requireWritable("fill", self);
     if (self.size() == 0) {
       return self; // an empty view's offset may lie past its storage
     }
@@ -314,6 +336,7 @@ final class Elementwise {
 
   /** self[...] = src, broadcasting src into self's shape and converting its type (any types). */
   static Tensor copyFrom(Tensor self, Tensor src) {
+    requireWritable("copyFrom", self);
     if (!Broadcast.canBroadcast(src.shapeRef(), self.shapeRef())) {
       throw new IllegalArgumentException(
           "copyFrom: cannot broadcast a tensor of shape "

@@ -81,6 +81,7 @@ final class Indexing {
 
   /** x[..., indices[j], ...] += src[..., j, ...] in place; duplicate indices accumulate. */
   static Tensor scatterAdd(Tensor x, int axis, Tensor indices, Tensor src) {
+    Elementwise.requireWritable("scatterAdd", x);
     requireInt("scatterAdd", indices);
     int[] shape = x.shapeRef();
     int a = Shapes.axis("scatterAdd", axis, shape.length);
@@ -286,6 +287,7 @@ final class Indexing {
 
   /** x[mask != 0] = value in place. */
   static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+    Elementwise.requireWritable("maskedFill", x);
     StridedLoop it = maskLoop("maskedFill", x, mask);
     for (int r = 0; r < it.rows; r++, it.next()) {
       for (int i = 0; i < it.n; i++) {

@@ -352,28 +352,84 @@ final class Reductions {
   }
 
   private static float rowMax(float m, float[] a, int p, int s, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    if (s == 1) {
+      // Four independent chains: Math.max has a latency of several cycles.
+      float m1 = m;
+      float m2 = m;
+      float m3 = m;
+      for (; i + 4 <= n; i += 4) {
+        m = Math.max(m, a[p + i]);
+        m1 = Math.max(m1, a[p + i + 1]);
+        m2 = Math.max(m2, a[p + i + 2]);
+        m3 = Math.max(m3, a[p + i + 3]);
+      }
+      m = Math.max(Math.max(m, m1), Math.max(m2, m3));
+    }
+    for (; i < n; i++) {
       m = Math.max(m, a[p + i * s]);
     }
     return m;
   }
 
   private static float rowMin(float m, float[] a, int p, int s, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    if (s == 1) {
+      // Four independent chains: Math.min has a latency of several cycles.
+      float m1 = m;
+      float m2 = m;
+      float m3 = m;
+      for (; i + 4 <= n; i += 4) {
+        m = Math.min(m, a[p + i]);
+        m1 = Math.min(m1, a[p + i + 1]);
+        m2 = Math.min(m2, a[p + i + 2]);
+        m3 = Math.min(m3, a[p + i + 3]);
+      }
+      m = Math.min(Math.min(m, m1), Math.min(m2, m3));
+    }
+    for (; i < n; i++) {
       m = Math.min(m, a[p + i * s]);
     }
     return m;
   }
 
   private static double rowMax(double m, double[] a, int p, int s, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    if (s == 1) {
+      // Four independent chains: Math.max has a latency of several cycles.
+      double m1 = m;
+      double m2 = m;
+      double m3 = m;
+      for (; i + 4 <= n; i += 4) {
+        m = Math.max(m, a[p + i]);
+        m1 = Math.max(m1, a[p + i + 1]);
+        m2 = Math.max(m2, a[p + i + 2]);
+        m3 = Math.max(m3, a[p + i + 3]);
+      }
+      m = Math.max(Math.max(m, m1), Math.max(m2, m3));
+    }
+    for (; i < n; i++) {
       m = Math.max(m, a[p + i * s]);
     }
     return m;
   }
 
   private static double rowMin(double m, double[] a, int p, int s, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    if (s == 1) {
+      // Four independent chains: Math.min has a latency of several cycles.
+      double m1 = m;
+      double m2 = m;
+      double m3 = m;
+      for (; i + 4 <= n; i += 4) {
+        m = Math.min(m, a[p + i]);
+        m1 = Math.min(m1, a[p + i + 1]);
+        m2 = Math.min(m2, a[p + i + 2]);
+        m3 = Math.min(m3, a[p + i + 3]);
+      }
+      m = Math.min(Math.min(m, m1), Math.min(m2, m3));
+    }
+    for (; i < n; i++) {
       m = Math.min(m, a[p + i * s]);
     }
     return m;

@@ -571,7 +571,8 @@ public final class Tensor {
 
   /**
    * Reads this tensor as a larger shape by NumPy broadcasting (stride 0 along stretched axes). A
-   * view whose elements alias each other: write into it only through ops that expect that.
+   * read-only view: its elements share storage, so in-place ops on it throw (call {@link #copy()}
+   * for a writable tensor).
    */
   public Tensor broadcastTo(int... shape) {
     return Views.broadcastTo(this, shape);
@@ -1059,7 +1060,8 @@ public final class Tensor {
    * Matrix product with NumPy's {@code matmul} rules: (M, K) @ (K, N) is (M, N); stacks (..., M,
    * K) @ (..., K, N) broadcast their batch axes; a 1-D left operand is a row and a 1-D right
    * operand a column, the added axis being removed. Transposed views are passed to GEMM without
-   * copying.
+   * copying. Types promote as for {@link #add(Tensor)}; int32 with int32 is computed in float64 and
+   * returned as int32.
    *
    * @throws IllegalArgumentException e.g. {@code matmul: cannot multiply (64, 100) by (3072, 100)}
    */

@@ -281,6 +281,16 @@ class ElementwiseTest {
     assertThrows(IllegalArgumentException.class, () -> i.divi(i));
     i.addi(Tensor.vector(3, 4)).muli(2);
     assertArrayEquals(new int[] {8, 12}, i.toIntArray());
+    Tensor b = Tensor.zeros(3).broadcastTo(2, 3);
+    e = assertThrows(IllegalArgumentException.class, () -> b.addi(1));
+    assertEquals(
+        "addi: cannot write in place into a broadcast view of shape (2, 3) (axis 0 repeats one"
+            + " element); copy() it first",
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> b.fill(1));
+    assertThrows(IllegalArgumentException.class, () -> b.maskedFilli(Tensor.ones(3), 1));
+    Tensor c = b.copy().addi(1);
+    assertEquals(6.0, c.sum().item());
   }
 
   @Test
