@@ -13,9 +13,37 @@ package org.handgrad.kernels;
  *
  * <p>Gate layouts: the LSTM gate row is [i | f | o | g] (CS231n order), the GRU gate row is [r | z
  * | n] (PyTorch order), each block {@code hid} wide.
+ *
+ * <p>The float32 forward cells, which evaluate the transcendental functions, have a Vector API path
+ * ({@link RecurrentCellsVector}); the loops here are their scalar twins and the reference in tests.
  */
 public final class RecurrentCells {
   private RecurrentCells() {}
+
+  // ------------------------------------------------------------------ vector switch
+
+  /** System property forcing the scalar twins, shared with the rest of the kernels package. */
+  static final String SCALAR_PROPERTY = "handgrad.kernels.scalar";
+
+  private static final boolean VECTOR_AVAILABLE =
+      ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+  private static volatile boolean forceScalar = Boolean.getBoolean(SCALAR_PROPERTY);
+
+  /**
+   * Whether the float32 forward cells take their Vector API path ({@link RecurrentCellsVector}):
+   * the JVM runs with {@code --add-modules jdk.incubator.vector} and the scalar twins are not
+   * forced (property {@code handgrad.kernels.scalar=true} or {@link #forceScalar(boolean)}). The
+   * float64 kernels are always scalar: they serve the gradient checks, not speed.
+   */
+  static boolean useVector() {
+    return VECTOR_AVAILABLE && !forceScalar;
+  }
+
+  /** Forces (or stops forcing) the scalar twins; for tests comparing the two paths. */
+  static void forceScalar(boolean scalar) {
+    forceScalar = scalar;
+  }
 
   // ------------------------------------------------------------------ activations
 
@@ -146,25 +174,49 @@ public final class RecurrentCells {
       float[] h,
       int off,
       int ld) {
+    if (useVector()) {
+      RecurrentCellsVector.slstmForward(
+          rows, hid, gates, gOff, ldg, b, bOff, cPrev, cpOff, ldcp, c, tc, h, off, ld);
+      return;
+    }
     for (int r = 0; r < rows; r++) {
-      int pg = gOff + r * ldg;
-      int pp = cpOff + r * ldcp;
-      int po = off + r * ld;
-      for (int j = 0; j < hid; j++) {
-        float i = sigmoid(gates[pg + j] + b[bOff + j]);
-        float f = sigmoid(gates[pg + hid + j] + b[bOff + hid + j]);
-        float o = sigmoid(gates[pg + 2 * hid + j] + b[bOff + 2 * hid + j]);
-        float g = tanh(gates[pg + 3 * hid + j] + b[bOff + 3 * hid + j]);
-        gates[pg + j] = i;
-        gates[pg + hid + j] = f;
-        gates[pg + 2 * hid + j] = o;
-        gates[pg + 3 * hid + j] = g;
-        float cn = f * cPrev[pp + j] + i * g;
-        float t = tanh(cn);
-        c[po + j] = cn;
-        tc[po + j] = t;
-        h[po + j] = o * t;
-      }
+      slstmForwardTail(
+          0, hid, gates, gOff + r * ldg, b, bOff, cPrev, cpOff + r * ldcp, c, tc, h, off + r * ld);
+    }
+  }
+
+  /**
+   * The scalar LSTM cell on units [from, hid) of one row (pg, pp, po: the row's offsets in gates,
+   * cPrev and c/tc/h): the whole row for the scalar twin, the tail after the last full vector for
+   * the vector path.
+   */
+  static void slstmForwardTail(
+      int from,
+      int hid,
+      float[] gates,
+      int pg,
+      float[] b,
+      int bOff,
+      float[] cPrev,
+      int pp,
+      float[] c,
+      float[] tc,
+      float[] h,
+      int po) {
+    for (int j = from; j < hid; j++) {
+      float i = sigmoid(gates[pg + j] + b[bOff + j]);
+      float f = sigmoid(gates[pg + hid + j] + b[bOff + hid + j]);
+      float o = sigmoid(gates[pg + 2 * hid + j] + b[bOff + 2 * hid + j]);
+      float g = tanh(gates[pg + 3 * hid + j] + b[bOff + 3 * hid + j]);
+      gates[pg + j] = i;
+      gates[pg + hid + j] = f;
+      gates[pg + 2 * hid + j] = o;
+      gates[pg + 3 * hid + j] = g;
+      float cn = f * cPrev[pp + j] + i * g;
+      float t = tanh(cn);
+      c[po + j] = cn;
+      tc[po + j] = t;
+      h[po + j] = o * t;
     }
   }
 
@@ -339,22 +391,59 @@ public final class RecurrentCells {
       float[] h,
       int off,
       int ld) {
+    if (useVector()) {
+      RecurrentCellsVector.sgruForward(
+          rows, hid, gates, gOff, ldg, gh, ghOff, ldgh, b, bOff, bhn, bhnOff, hPrev, hpOff, ldhp,
+          hn, h, off, ld);
+      return;
+    }
     for (int row = 0; row < rows; row++) {
-      int pg = gOff + row * ldg;
-      int pq = ghOff + row * ldgh;
-      int pp = hpOff + row * ldhp;
-      int po = off + row * ld;
-      for (int j = 0; j < hid; j++) {
-        float r = sigmoid(gates[pg + j] + b[bOff + j] + gh[pq + j]);
-        float z = sigmoid(gates[pg + hid + j] + b[bOff + hid + j] + gh[pq + hid + j]);
-        float q = gh[pq + 2 * hid + j] + bhn[bhnOff + j];
-        float n = tanh(gates[pg + 2 * hid + j] + b[bOff + 2 * hid + j] + r * q);
-        gates[pg + j] = r;
-        gates[pg + hid + j] = z;
-        gates[pg + 2 * hid + j] = n;
-        hn[po + j] = q;
-        h[po + j] = (1f - z) * n + z * hPrev[pp + j];
-      }
+      sgruForwardTail(
+          0,
+          hid,
+          gates,
+          gOff + row * ldg,
+          gh,
+          ghOff + row * ldgh,
+          b,
+          bOff,
+          bhn,
+          bhnOff,
+          hPrev,
+          hpOff + row * ldhp,
+          hn,
+          h,
+          off + row * ld);
+    }
+  }
+
+  /** The scalar GRU cell on units [from, hid) of one row; see {@link #slstmForwardTail}. */
+  static void sgruForwardTail(
+      int from,
+      int hid,
+      float[] gates,
+      int pg,
+      float[] gh,
+      int pq,
+      float[] b,
+      int bOff,
+      float[] bhn,
+      int bhnOff,
+      float[] hPrev,
+      int pp,
+      float[] hn,
+      float[] h,
+      int po) {
+    for (int j = from; j < hid; j++) {
+      float r = sigmoid(gates[pg + j] + b[bOff + j] + gh[pq + j]);
+      float z = sigmoid(gates[pg + hid + j] + b[bOff + hid + j] + gh[pq + hid + j]);
+      float q = gh[pq + 2 * hid + j] + bhn[bhnOff + j];
+      float n = tanh(gates[pg + 2 * hid + j] + b[bOff + 2 * hid + j] + r * q);
+      gates[pg + j] = r;
+      gates[pg + hid + j] = z;
+      gates[pg + 2 * hid + j] = n;
+      hn[po + j] = q;
+      h[po + j] = (1f - z) * n + z * hPrev[pp + j];
     }
   }
 

@@ -88,4 +88,61 @@ class RecurrentCellsTest {
     }
     return f;
   }
+
+  /**
+   * The Vector API forward cells against their scalar twins, on sizes around the lane count (tails)
+   * and with padded leading dimensions.
+   */
+  @Test
+  void vectorForwardCellsMatchScalarTwins() {
+    assertTrue(RecurrentCells.useVector(), "the tests run with --add-modules jdk.incubator.vector");
+    java.util.Random r = new java.util.Random(2);
+    int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+    for (int hid : new int[] {1, lanes - 1, lanes, lanes + 1, 2 * lanes + 3, 37}) {
+      int rows = 3;
+      int ld = 4 * hid + 5;
+      float[] gates = randomFloats(r, rows * ld, 3);
+      float[] gh = randomFloats(r, rows * ld, 1);
+      float[] b = randomFloats(r, 4 * hid, 1);
+      float[] prev = randomFloats(r, rows * ld, 1);
+      float[][] vec = runCells(rows, hid, ld, gates, gh, b, prev);
+      try {
+        RecurrentCells.forceScalar(true);
+        float[][] sca = runCells(rows, hid, ld, gates, gh, b, prev);
+        for (int k = 0; k < vec.length; k++) {
+          for (int i = 0; i < vec[k].length; i++) {
+            assertEquals(sca[k][i], vec[k][i], 2e-6f, "output " + k + "[" + i + "] hid=" + hid);
+          }
+        }
+      } finally {
+        RecurrentCells.forceScalar(false);
+      }
+    }
+  }
+
+  /** Runs the three float32 forward cells on copies of the inputs; returns all their outputs. */
+  private static float[][] runCells(
+      int rows, int hid, int ld, float[] gates, float[] gh, float[] b, float[] prev) {
+    float[] lg = gates.clone();
+    float[] c = new float[rows * ld];
+    float[] tc = new float[rows * ld];
+    float[] h = new float[rows * ld];
+    RecurrentCells.slstmForward(rows, hid, lg, 0, ld, b, 0, prev, 0, ld, c, tc, h, 0, ld);
+    float[] gg = gates.clone();
+    float[] hn = new float[rows * ld];
+    float[] gruH = new float[rows * ld];
+    RecurrentCells.sgruForward(
+        rows, hid, gg, 0, ld, gh, 0, ld, b, 0, b, hid, prev, 0, ld, hn, gruH, 0, ld);
+    float[] a = gates.clone();
+    RecurrentCells.stanhBias(rows, hid, a, 0, ld, b, 0);
+    return new float[][] {lg, c, tc, h, gg, hn, gruH, a};
+  }
+
+  private static float[] randomFloats(java.util.Random r, int n, double scale) {
+    float[] f = new float[n];
+    for (int i = 0; i < n; i++) {
+      f[i] = (float) (scale * r.nextGaussian());
+    }
+    return f;
+  }
 }
