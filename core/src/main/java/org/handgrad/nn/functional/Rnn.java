@@ -162,6 +162,7 @@ public final class Rnn {
       if (t == 0) {
         SeqKernels.gemm(out, 0, ld, h0, 0, h, false, wh, 0, h, false, n, h, h, true);
       } else {
+        // A = h_{t-1} and C = h_t are disjoint row blocks of the same array.
         SeqKernels.gemm(
             out, t * h, ld, out, (t - 1) * h, ld, false, wh, 0, h, false, n, h, h, true);
       }
