@@ -223,12 +223,14 @@ public class LstmBenchmark {
     }
     double tot = median(total);
     double gm = median(gemm);
+    double out = median(outside);
     System.out.printf(
-        "LSTM N=%d T=%d D=%d H=%d float32, %d reps%n"
-            + "  forward+backward median %.1f ms (min %.1f), forward %.1f ms%n"
-            + "  GEMM calls alone median %.1f ms = %.0f%% of the total, %.2f GFLOP at %.1f GFLOP/s%n"
-            + "  outside GEMM (cell kernels, copies, allocation) measured alone %.1f ms%n"
-            + "  projection: %.1f ms + %.2f GFLOP / (GEMM rate), e.g. %.0f ms at 50 GFLOP/s%n",
+        "LSTM N=%d T=%d D=%d H=%d float32, %d reps (medians)%n"
+            + "  forward+backward %.1f ms (min %.1f), of which forward %.1f ms%n"
+            + "  outside GEMM (cell kernels, copies, allocation; measured alone) %.1f ms:"
+            + " GEMM share %.1f%%%n"
+            + "  the same GEMM calls alone %.1f ms: %.2f GFLOP at %.1f GFLOP/s%n"
+            + "  projection: %.1f ms + %.2f GFLOP / GEMM rate, e.g. %.0f ms at 50 GFLOP/s%n",
         N,
         T,
         D,
@@ -237,14 +239,14 @@ public class LstmBenchmark {
         tot,
         Arrays.stream(total).min().orElse(0),
         median(fwd),
+        out,
+        100 * (tot - out) / tot,
         gm,
-        100 * gm / tot,
         gemmFlops() / 1e9,
         gemmFlops() / 1e9 / (gm / 1e3),
-        median(outside),
-        median(outside),
+        out,
         gemmFlops() / 1e9,
-        median(outside) + gemmFlops() / 50e9 * 1e3);
+        out + gemmFlops() / 50e9 * 1e3);
     if (sink == 42) {
       System.out.println();
     }
