@@ -20,6 +20,9 @@ public final class GradCheckSuite {
   public static Map<String, Supplier<List<GradCheckResult>>> all() {
     Map<String, Supplier<List<GradCheckResult>>> checks = new LinkedHashMap<>();
     // Layer families register here, e.g. checks.putAll(AffineChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.DenseChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.NormChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.ConvChecks.checks());
     checks.putAll(org.handgrad.nn.checks.RnnChecks.checks());
     return checks;
   }
