@@ -10,6 +10,7 @@ import java.util.Random;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 import org.handgrad.testing.Fixtures;
+import org.handgrad.testing.Golden;
 import org.junit.jupiter.api.function.Executable;
 
 /** Shared helpers of the sequence-layer tests: the rnn.npz fixture, comparisons, slicing. */
@@ -47,25 +48,11 @@ final class SeqTesting {
   }
 
   /**
-   * max |a - b| / max |b|: a relative error that stays honest when some entries are near zero (the
-   * elementwise CS231n formula would blow up there), and the usual scale for float comparisons.
+   * Asserts same dtype and shape and {@link Golden#relDiff} (max |a - b| / max |b|, honest for
+   * near-zero entries) below tol.
    */
-  static double maxRelDiff(Tensor actual, Tensor expected) {
-    assertArrayEquals(expected.shape(), actual.shape(), "shape");
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < expected.size(); i++) {
-      diff = Math.max(diff, Math.abs(actual.getFlat(i) - expected.getFlat(i)));
-      scale = Math.max(scale, Math.abs(expected.getFlat(i)));
-    }
-    return scale == 0 ? diff : diff / scale;
-  }
-
-  /** Asserts same dtype and shape and maxRelDiff below tol. */
   static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
-    assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
-    double e = maxRelDiff(actual, expected);
-    assertTrue(e < tol, what + ": max rel diff " + e + " >= " + tol);
+    Golden.assertClose(what, actual, expected, tol);
   }
 
   /** Asserts same dtype, shape and exactly equal values. */
