@@ -581,6 +581,11 @@ public final class Solver {
     return model;
   }
 
+  /** The training and validation data. */
+  public Data data() {
+    return data;
+  }
+
   /** The options. */
   public SolverOptions options() {
     return options;
