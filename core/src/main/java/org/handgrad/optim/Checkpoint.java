@@ -237,7 +237,8 @@ public record Checkpoint(
     Pattern p = Pattern.compile(Pattern.quote(name) + "_epoch_(\\d+)_step_(\\d+)\\.json");
     Path best = null;
     long bestStep = -1;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, name + "_epoch_*.json")) {
+    // A plain listing filtered by the quoted pattern: a glob would misread names with [ or *.
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         Matcher m = p.matcher(f.getFileName().toString());
         if (m.matches() && Long.parseLong(m.group(2)) > bestStep) {

@@ -308,6 +308,7 @@ class CheckpointTest {
     Solver s = trainedFor(3);
     s.snapshot().write(tmp, "run");
     Files.writeString(tmp.resolve("runner_epoch_9_step_99.json"), "{}"); // another name
+    Files.writeString(tmp.resolve("run_epoch_9_step_99.json.tmp"), "{}"); // not a checkpoint
     Path p = Checkpoint.latest(tmp, "run").orElseThrow();
     assertEquals("run_epoch_1_step_3.json", p.getFileName().toString());
     Solver noName =
@@ -316,5 +317,10 @@ class CheckpointTest {
             data(DType.FLOAT64),
             s.options().toBuilder().checkpointName(null).build());
     assertThrows(IOException.class, () -> noName.resume(tmp));
+    // Glob characters in a name are taken literally.
+    Checkpoint c = s.snapshot();
+    Path odd = c.write(tmp.resolve("odd"), "r[1]*");
+    assertEquals(Optional.of(odd), Checkpoint.latest(tmp.resolve("odd"), "r[1]*"));
+    assertEquals(Optional.empty(), Checkpoint.latest(tmp.resolve("odd"), "r1"));
   }
 }
