@@ -1,0 +1,325 @@
+package org.handgrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 GEMM on the Vector API, after the BLIS / GotoBLAS design (Van Zee and van de Geijn,
+ * "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", 2015).
+ *
+ * <p>Five loops around a register-blocked micro-kernel:
+ *
+ * <pre>
+ * for jc in N step NC:         B panel   (KC x NC) packed, stays in L3
+ *   for pc in K step KC:
+ *     for ic in M step MC:     A block   (MC x KC) packed, stays in L2
+ *       for jr in NC step NR:  B sliver  (KC x NR) stays in L1
+ *         for ir in MC step MR: micro-kernel: C(MR x NR) += A sliver * B sliver, in registers
+ * </pre>
+ *
+ * Packing copies A into MR-row slivers stored column by column (MR floats per p) and B into
+ * NR-column slivers stored row by row (NR floats per p), so the micro-kernel reads both with unit
+ * stride whatever the original layout; that is also where the transposes are absorbed. Slivers at
+ * the edges are zero-padded to full MR / NR, so the micro-kernel always runs full tiles and only
+ * the final write to C is trimmed.
+ *
+ * <p>The micro-kernel is 6 x 16: twelve 8-lane accumulators, two B vectors and one broadcast A
+ * value use 15 of AVX2's 16 vector registers, and 12 FMAs per 8 loads keep both FMA pipes busy.
+ *
+ * <p>Threads split the columns of C (or the rows, when C is tall and narrow) into independent
+ * blocks, each packing its own panels; no barrier is needed. Every element of C is summed in the
+ * same order (p ascending, KC blocks fixed by k alone) whatever the split, so the result is
+ * bit-identical for any thread count.
+ */
+final class SgemmVector {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  private static final int L = 8; // lanes of S
+
+  static final int MR = 6;
+  static final int NR = 16;
+  static final int KC = 256;
+  static final int MC = 144;
+  static final int NC = 3072;
+
+  /** Per-thread packing buffers; pool threads are long-lived, so these are allocated once. */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static final class Scratch {
+    final float[] aPack = new float[MC * KC];
+    final float[] bPack = new float[KC * NC];
+    final float[] tile = new float[MR * NR];
+  }
+
+  private SgemmVector() {}
+
+  /**
+   * C = alpha * op(A) * op(B) + beta * C on the packed path; arguments as {@link Gemm#sgemm},
+   * already checked, with m, n, k &gt; 0 and alpha != 0.
+   *
+   * @param parallel whether to spread the work over {@link Parallel}'s threads
+   */
+  static void gemm(
+      float[] c,
+      int cOff,
+      int ldc,
+      float[] a,
+      int aOff,
+      int lda,
+      boolean transA,
+      float[] b,
+      int bOff,
+      int ldb,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float beta,
+      boolean parallel) {
+    int kc = GemmBlocking.evenBlock(k, KC);
+    int threads = parallel ? Parallel.threads() : 1;
+    GemmBlocking.Split split = GemmBlocking.split(m, n, MR, NR, threads);
+    if (split.chunks() == 1) {
+      block(
+          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, 0, m, 0, n, k, kc, alpha, beta);
+      return;
+    }
+    Parallel.forChunks(
+        split.chunks(),
+        ch -> {
+          int i0 = split.rowBegin(ch, m);
+          int i1 = split.rowEnd(ch, m);
+          int j0 = split.colBegin(ch, n);
+          int j1 = split.colEnd(ch, n);
+          block(
+              c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, i0, i1, j0, j1, k, kc,
+              alpha, beta);
+        });
+  }
+
+  /** C[i0:i1, j0:j1] = alpha * op(A)[i0:i1, :] * op(B)[:, j0:j1] + beta * C[i0:i1, j0:j1]. */
+  private static void block(
+      float[] c,
+      int cOff,
+      int ldc,
+      float[] a,
+      int aOff,
+      int lda,
+      boolean transA,
+      float[] b,
+      int bOff,
+      int ldb,
+      boolean transB,
+      int i0,
+      int i1,
+      int j0,
+      int j1,
+      int k,
+      int kcMax,
+      float alpha,
+      float beta) {
+    Scratch s = SCRATCH.get();
+    int mcMax = GemmBlocking.evenBlock(i1 - i0, MC, MR);
+    for (int jc = j0; jc < j1; jc += NC) {
+      int nc = Math.min(NC, j1 - jc);
+      for (int pc = 0; pc < k; pc += kcMax) {
+        int kc = Math.min(kcMax, k - pc);
+        // Later K blocks add onto what the first one wrote.
+        float betaK = pc == 0 ? beta : 1f;
+        packB(s.bPack, b, bOff, ldb, transB, pc, jc, kc, nc);
+        for (int ic = i0; ic < i1; ic += mcMax) {
+          int mc = Math.min(mcMax, i1 - ic);
+          packA(s.aPack, a, aOff, lda, transA, ic, pc, mc, kc);
+          for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+              kernel(kc, s.aPack, ir * kc, s.bPack, jr * kc, s.tile);
+              store(
+                  s.tile,
+                  c,
+                  cOff + (ic + ir) * ldc + jc + jr,
+                  ldc,
+                  Math.min(MR, mc - ir),
+                  nr,
+                  alpha,
+                  betaK);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Packs op(A)[ic:ic+mc, pc:pc+kc] into MR-row slivers: element (r, p) of sliver q lands at {@code
+   * q*MR*kc + p*MR + r}. Rows past mc are zero.
+   */
+  private static void packA(
+      float[] dst, float[] a, int aOff, int lda, boolean transA, int ic, int pc, int mc, int kc) {
+    for (int ir = 0; ir < mc; ir += MR) {
+      int base = ir * kc;
+      int mr = Math.min(MR, mc - ir);
+      if (transA) {
+        // A stored (k, m): the MR values for one p are contiguous.
+        for (int p = 0; p < kc; p++) {
+          int src = aOff + (pc + p) * lda + ic + ir;
+          int d = base + p * MR;
+          for (int r = 0; r < mr; r++) {
+            dst[d + r] = a[src + r];
+          }
+          for (int r = mr; r < MR; r++) {
+            dst[d + r] = 0f;
+          }
+        }
+      } else {
+        // A stored (m, k): walk each row contiguously, writing with stride MR.
+        for (int r = 0; r < mr; r++) {
+          int src = aOff + (ic + ir + r) * lda + pc;
+          for (int p = 0; p < kc; p++) {
+            dst[base + p * MR + r] = a[src + p];
+          }
+        }
+        for (int r = mr; r < MR; r++) {
+          for (int p = 0; p < kc; p++) {
+            dst[base + p * MR + r] = 0f;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-column slivers: element (p, j) of sliver q lands at
+   * {@code q*NR*kc + p*NR + j}. Columns past nc are zero.
+   */
+  private static void packB(
+      float[] dst, float[] b, int bOff, int ldb, boolean transB, int pc, int jc, int kc, int nc) {
+    for (int jr = 0; jr < nc; jr += NR) {
+      int base = jr * kc;
+      int nr = Math.min(NR, nc - jr);
+      if (transB) {
+        // B stored (n, k): walk each stored row (one column of op(B)) contiguously.
+        for (int j = 0; j < nr; j++) {
+          int src = bOff + (jc + jr + j) * ldb + pc;
+          for (int p = 0; p < kc; p++) {
+            dst[base + p * NR + j] = b[src + p];
+          }
+        }
+        for (int j = nr; j < NR; j++) {
+          for (int p = 0; p < kc; p++) {
+            dst[base + p * NR + j] = 0f;
+          }
+        }
+      } else if (nr == NR) {
+        // B stored (k, n), full sliver: two vector copies per row.
+        for (int p = 0; p < kc; p++) {
+          int src = bOff + (pc + p) * ldb + jc + jr;
+          int d = base + p * NR;
+          FloatVector.fromArray(S, b, src).intoArray(dst, d);
+          FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          int src = bOff + (pc + p) * ldb + jc + jr;
+          int d = base + p * NR;
+          for (int j = 0; j < nr; j++) {
+            dst[d + j] = b[src + j];
+          }
+          for (int j = nr; j < NR; j++) {
+            dst[d + j] = 0f;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The 6 x 16 micro-kernel: tile (6 x 16, row stride NR) = A sliver (6 x kc) * B sliver (kc x 16).
+   * The twelve accumulators stay in registers for the whole k loop; index expressions are linear in
+   * p so C2 hoists the bounds checks out of the loop.
+   *
+   * <p>The sums leave through the small {@code tile} array rather than straight into C: passing
+   * vectors to a helper that C2 declines to inline (it does, this method being large) makes it box
+   * the accumulators on every iteration, a 10x slow-down. Twelve stores to L1 cost nothing next to
+   * kc * 12 FMAs.
+   */
+  private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int pa = ai + p * MR;
+      int pb = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+      FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+      FloatVector av = FloatVector.broadcast(S, ap[pa]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, ap[pa + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, ap[pa + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, ap[pa + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, ap[pa + 4]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, ap[pa + 5]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, L);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + L);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + L);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + L);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + L);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + L);
+  }
+
+  /**
+   * C[0:mr, 0:nr] (row stride ldc, from ci) = alpha * tile + beta * C; beta == 0 never reads C, as
+   * it may hold NaN garbage. Full tiles go through vectors, edge tiles through scalars with the
+   * same operations, hence the same rounding.
+   */
+  private static void store(
+      float[] tile, float[] c, int ci, int ldc, int mr, int nr, float alpha, float beta) {
+    if (mr == MR && nr == NR) {
+      for (int r = 0; r < MR; r++) {
+        int row = ci + r * ldc;
+        for (int j = 0; j < NR; j += L) {
+          FloatVector v = FloatVector.fromArray(S, tile, r * NR + j).mul(alpha);
+          if (beta != 0f) {
+            v = v.add(FloatVector.fromArray(S, c, row + j).mul(beta));
+          }
+          v.intoArray(c, row + j);
+        }
+      }
+      return;
+    }
+    for (int r = 0; r < mr; r++) {
+      int row = ci + r * ldc;
+      for (int j = 0; j < nr; j++) {
+        float t = tile[r * NR + j];
+        c[row + j] = beta == 0f ? alpha * t : alpha * t + beta * c[row + j];
+      }
+    }
+  }
+}
