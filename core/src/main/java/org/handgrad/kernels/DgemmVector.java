@@ -57,13 +57,29 @@ final class DgemmVector {
   static final int MC = Math.max(1, Integer.getInteger("handgrad.dgemm.mc", 80) / MR) * MR;
   static final int NC = Math.max(1, Integer.getInteger("handgrad.dgemm.nc", 2048));
 
-  /** Per-thread packing buffers; pool threads are long-lived, so these are allocated once. */
+  /**
+   * Per-thread packing buffers. Pool threads are long-lived, so these are allocated once per
+   * thread; they grow to the largest block the thread has packed (at most KC x MC and KC x NC), so
+   * threads that only ever multiply small matrices keep small buffers.
+   */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final class Scratch {
-    final double[] aPack = new double[MC / MR * AS * KC];
-    final double[] bPack = new double[KC * NC];
+    double[] aPack = new double[0];
+    double[] bPack = new double[0];
     final double[] tile = new double[MR * NR];
+
+    /** Makes sure the buffers hold an mc x kc A block and a kc x nc B panel, padded to tiles. */
+    void reserve(int mc, int nc, int kc) {
+      int aSize = (mc + MR - 1) / MR * AS * kc;
+      int bSize = (nc + NR - 1) / NR * NR * kc;
+      if (aPack.length < aSize) {
+        aPack = new double[aSize];
+      }
+      if (bPack.length < bSize) {
+        bPack = new double[bSize];
+      }
+    }
   }
 
   private DgemmVector() {}
@@ -136,6 +152,7 @@ final class DgemmVector {
       double beta) {
     Scratch s = SCRATCH.get();
     int mcMax = GemmBlocking.evenBlock(i1 - i0, MC, MR);
+    s.reserve(mcMax, Math.min(NC, j1 - j0), kcMax);
     for (int jc = j0; jc < j1; jc += NC) {
       int nc = Math.min(NC, j1 - jc);
       for (int pc = 0; pc < k; pc += kcMax) {

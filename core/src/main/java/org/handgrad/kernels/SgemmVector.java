@@ -57,13 +57,29 @@ final class SgemmVector {
   static final int MC = Math.max(1, Integer.getInteger("handgrad.sgemm.mc", 140) / MR) * MR;
   static final int NC = Math.max(1, Integer.getInteger("handgrad.sgemm.nc", 3072));
 
-  /** Per-thread packing buffers; pool threads are long-lived, so these are allocated once. */
+  /**
+   * Per-thread packing buffers. Pool threads are long-lived, so these are allocated once per
+   * thread; they grow to the largest block the thread has packed (at most KC x MC and KC x NC), so
+   * threads that only ever multiply small matrices keep small buffers.
+   */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final class Scratch {
-    final float[] aPack = new float[MC / MR * AS * KC];
-    final float[] bPack = new float[KC * NC];
+    float[] aPack = new float[0];
+    float[] bPack = new float[0];
     final float[] tile = new float[MR * NR];
+
+    /** Makes sure the buffers hold an mc x kc A block and a kc x nc B panel, padded to tiles. */
+    void reserve(int mc, int nc, int kc) {
+      int aSize = (mc + MR - 1) / MR * AS * kc;
+      int bSize = (nc + NR - 1) / NR * NR * kc;
+      if (aPack.length < aSize) {
+        aPack = new float[aSize];
+      }
+      if (bPack.length < bSize) {
+        bPack = new float[bSize];
+      }
+    }
   }
 
   private SgemmVector() {}
@@ -136,6 +152,7 @@ final class SgemmVector {
       float beta) {
     Scratch s = SCRATCH.get();
     int mcMax = GemmBlocking.evenBlock(i1 - i0, MC, MR);
+    s.reserve(mcMax, Math.min(NC, j1 - j0), kcMax);
     for (int jc = j0; jc < j1; jc += NC) {
       int nc = Math.min(NC, j1 - jc);
       for (int pc = 0; pc < k; pc += kcMax) {

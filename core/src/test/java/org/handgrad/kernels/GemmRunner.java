@@ -23,8 +23,19 @@ final class GemmRunner {
     VECTOR,
     /** The packed vector kernel split over {@link Parallel}'s threads. */
     VECTOR_PARALLEL,
+    /** The unpacked dot-product kernel; only for A not transposed, B transposed. */
+    DOT,
     /** The public {@link Gemm} entry point with its own path choice. */
-    PUBLIC
+    PUBLIC;
+
+    /** Whether this path can run the case at all on this JVM. */
+    boolean applies(GemmCase g) {
+      boolean vector = this != SCALAR && this != PUBLIC;
+      if (vector && !Kernels.vectorAvailable()) {
+        return false;
+      }
+      return this != DOT || (!g.transA() && g.transB());
+    }
   }
 
   /**
@@ -107,6 +118,9 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
+      case DOT ->
+          SgemmDot.gemm(
+              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta, true);
       case PUBLIC ->
           Gemm.sgemm(
               c,
@@ -125,6 +139,7 @@ final class GemmRunner {
               g.k(),
               alpha,
               beta);
+      default -> throw new AssertionError("no runner for " + path);
     }
   }
 
@@ -169,6 +184,9 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
+      case DOT ->
+          DgemmDot.gemm(
+              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta, true);
       case PUBLIC ->
           Gemm.dgemm(
               c,
@@ -187,6 +205,7 @@ final class GemmRunner {
               g.k(),
               alpha,
               beta);
+      default -> throw new AssertionError("no runner for " + path);
     }
   }
 }
