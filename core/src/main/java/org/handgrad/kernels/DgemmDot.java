@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>There, packing dominates the packed path (every element of A and B is copied once for only m
  * or n multiply-adds), and packing B^T is a transpose. Here nothing is copied: the micro-kernel
- * reads 4 rows of A and 3 rows of B in place, 4 consecutive k at a time, and keeps 12 vector
+ * reads 2 rows of A and 4 rows of B in place, 4 consecutive k at a time, and keeps 8 vector
  * accumulators of partial dot products, reduced to scalars at the end of each K block. K is cut
  * into blocks of KB so that the rows of a block stay in L2 while they are reused.
  *
@@ -20,11 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * p order, lanes added left to right, K blocks in order), the same whichever thread computes it.
  */
 final class DgemmDot {
-  private static final VectorSpecies<Double> S = DoubleVector.SPECIES_256;
-  private static final int L = 4; // lanes of S
+  // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
+  private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
 
-  static final int MR = 4;
-  static final int NR = 3;
+  static final int MR = 2;
+  static final int NR = 4;
 
   /** K block: (m + n) rows of KB doubles should fit in L2 (4 KiB per row). */
   static final int KB = 512;
@@ -116,14 +117,13 @@ final class DgemmDot {
       for (int i = i0; i < i1; i += MR) {
         int a0 = aOff + i * lda + pc;
         int a1 = aOff + Math.min(i + 1, i1 - 1) * lda + pc;
-        int a2 = aOff + Math.min(i + 2, i1 - 1) * lda + pc;
-        int a3 = aOff + Math.min(i + 3, i1 - 1) * lda + pc;
         for (int j = j0; j < j1; j += NR) {
           int b0 = bOff + j * ldb + pc;
           int b1 = bOff + Math.min(j + 1, j1 - 1) * ldb + pc;
           int b2 = bOff + Math.min(j + 2, j1 - 1) * ldb + pc;
-          kernel(kb, a, a0, a1, a2, a3, b, b0, b1, b2, lanes);
-          reduce(kb, a, a0, a1, a2, a3, b, b0, b1, b2, lanes, tile);
+          int b3 = bOff + Math.min(j + 3, j1 - 1) * ldb + pc;
+          kernel(kb, a, a0, a1, b, b0, b1, b2, b3, lanes);
+          reduce(kb, a, a0, a1, b, b0, b1, b2, b3, lanes, tile);
           int mr = Math.min(MR, i1 - i);
           int nr = Math.min(NR, j1 - j);
           for (int r = 0; r < mr; r++) {
@@ -139,72 +139,60 @@ final class DgemmDot {
   }
 
   /**
-   * The 4 x 3 dot-product micro-kernel over the first {@code kb & ~3} values of each row: lanes[(r
-   * * NR + q) * L + l] = sum over p = l (mod 4) of A(r, p) * B(q, p). Twelve accumulators, seven
-   * loads per twelve FMAs; results leave through an array (see {@link DgemmVector} on boxing).
+   * The 2 x 4 dot-product micro-kernel over the first {@code kb & -L} values of each row: lanes[(r
+   * * NR + q) * L + l] = sum over p = l (mod L) of A(r, p) * B(q, p). Eight accumulators, six loads
+   * per eight FMAs; larger tiles make C2 load more rows at once than AVX2 has registers, and it
+   * spills accumulators (4 x 3 measured ~15% slower). Results leave through an array (see {@link
+   * SgemmVector} on boxing).
    */
   private static void kernel(
       int kb,
       double[] a,
       int a0,
       int a1,
-      int a2,
-      int a3,
       double[] b,
       int b0,
       int b1,
       int b2,
+      int b3,
       double[] lanes) {
     DoubleVector c00 = DoubleVector.zero(S);
     DoubleVector c01 = DoubleVector.zero(S);
     DoubleVector c02 = DoubleVector.zero(S);
+    DoubleVector c03 = DoubleVector.zero(S);
     DoubleVector c10 = DoubleVector.zero(S);
     DoubleVector c11 = DoubleVector.zero(S);
     DoubleVector c12 = DoubleVector.zero(S);
-    DoubleVector c20 = DoubleVector.zero(S);
-    DoubleVector c21 = DoubleVector.zero(S);
-    DoubleVector c22 = DoubleVector.zero(S);
-    DoubleVector c30 = DoubleVector.zero(S);
-    DoubleVector c31 = DoubleVector.zero(S);
-    DoubleVector c32 = DoubleVector.zero(S);
+    DoubleVector c13 = DoubleVector.zero(S);
     int kv = kb & -L;
     for (int p = 0; p < kv; p += L) {
       DoubleVector vb0 = DoubleVector.fromArray(S, b, b0 + p);
       DoubleVector vb1 = DoubleVector.fromArray(S, b, b1 + p);
       DoubleVector vb2 = DoubleVector.fromArray(S, b, b2 + p);
+      DoubleVector vb3 = DoubleVector.fromArray(S, b, b3 + p);
       DoubleVector va = DoubleVector.fromArray(S, a, a0 + p);
       c00 = va.fma(vb0, c00);
       c01 = va.fma(vb1, c01);
       c02 = va.fma(vb2, c02);
+      c03 = va.fma(vb3, c03);
       va = DoubleVector.fromArray(S, a, a1 + p);
       c10 = va.fma(vb0, c10);
       c11 = va.fma(vb1, c11);
       c12 = va.fma(vb2, c12);
-      va = DoubleVector.fromArray(S, a, a2 + p);
-      c20 = va.fma(vb0, c20);
-      c21 = va.fma(vb1, c21);
-      c22 = va.fma(vb2, c22);
-      va = DoubleVector.fromArray(S, a, a3 + p);
-      c30 = va.fma(vb0, c30);
-      c31 = va.fma(vb1, c31);
-      c32 = va.fma(vb2, c32);
+      c13 = va.fma(vb3, c13);
     }
     c00.intoArray(lanes, 0);
     c01.intoArray(lanes, L);
     c02.intoArray(lanes, 2 * L);
-    c10.intoArray(lanes, 3 * L);
-    c11.intoArray(lanes, 4 * L);
-    c12.intoArray(lanes, 5 * L);
-    c20.intoArray(lanes, 6 * L);
-    c21.intoArray(lanes, 7 * L);
-    c22.intoArray(lanes, 8 * L);
-    c30.intoArray(lanes, 9 * L);
-    c31.intoArray(lanes, 10 * L);
-    c32.intoArray(lanes, 11 * L);
+    c03.intoArray(lanes, 3 * L);
+    c10.intoArray(lanes, 4 * L);
+    c11.intoArray(lanes, 5 * L);
+    c12.intoArray(lanes, 6 * L);
+    c13.intoArray(lanes, 7 * L);
   }
 
   /**
-   * tile[r * NR + q] = the lane sums added left to right, plus the scalar tail p in [kb & ~3, kb).
+   * tile[r * NR + q] = the lane sums added left to right, plus the scalar tail p in [kb & -L, kb).
    * Done by hand rather than with reduceLanes, whose order may differ between the interpreter and
    * compiled code, which would make results depend on JIT timing.
    */
@@ -213,21 +201,20 @@ final class DgemmDot {
       double[] a,
       int a0,
       int a1,
-      int a2,
-      int a3,
       double[] b,
       int b0,
       int b1,
       int b2,
+      int b3,
       double[] lanes,
       double[] tile) {
     int kv = kb & -L;
     for (int r = 0; r < MR; r++) {
-      int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+      int ar = r == 0 ? a0 : a1;
       for (int q = 0; q < NR; q++) {
-        int bq = q == 0 ? b0 : q == 1 ? b1 : b2;
+        int bq = q == 0 ? b0 : q == 1 ? b1 : q == 2 ? b2 : b3;
         int base = (r * NR + q) * L;
-        double s = 0;
+        double s = 0.0;
         for (int l = 0; l < L; l++) {
           s += lanes[base + l];
         }

@@ -13,8 +13,9 @@ package org.handgrad.kernels;
  *       {@code -Dhandgrad.kernels.scalar=true} (read once at start-up);
  *   <li>the JVM was started without {@code --add-modules jdk.incubator.vector}, so the incubator
  *       module is absent (the classes that use it are then never loaded);
- *   <li>the hardware vectors are narrower than 256 bits (the micro-kernels are shaped for AVX2's 8
- *       float / 4 double lanes; on narrower hardware the Vector API would emulate them slowly).
+ *   <li>the hardware vectors are too narrow: on x86 below 256 bits (no AVX2 means no hardware FMA,
+ *       which the Vector API would then emulate slowly), elsewhere below 128 bits. ARM's 128-bit
+ *       NEON has FMA and takes the vector kernels.
  * </ul>
  */
 public final class Kernels {
@@ -75,7 +76,8 @@ public final class Kernels {
       return "scalar (forced)";
     }
     if (!VECTOR_AVAILABLE) {
-      return "scalar (Vector API unavailable: needs --add-modules jdk.incubator.vector and AVX2)";
+      return "scalar (Vector API unavailable: needs --add-modules jdk.incubator.vector, and AVX2 on"
+          + " x86)";
     }
     return "vector (" + VectorInfo.bitSize() + "-bit)";
   }
@@ -86,6 +88,8 @@ public final class Kernels {
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       return false;
     }
-    return VectorInfo.bitSize() >= 256;
+    String arch = System.getProperty("os.arch", "");
+    boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
+    return VectorInfo.bitSize() >= (x86 ? 256 : 128);
   }
 }

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>There, packing dominates the packed path (every element of A and B is copied once for only m
  * or n multiply-adds), and packing B^T is a transpose. Here nothing is copied: the micro-kernel
- * reads 4 rows of A and 3 rows of B in place, 8 consecutive k at a time, and keeps 12 vector
+ * reads 2 rows of A and 4 rows of B in place, 8 consecutive k at a time, and keeps 8 vector
  * accumulators of partial dot products, reduced to scalars at the end of each K block. K is cut
  * into blocks of KB so that the rows of a block stay in L2 while they are reused.
  *
@@ -20,11 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * p order, lanes added left to right, K blocks in order), the same whichever thread computes it.
  */
 final class SgemmDot {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-  private static final int L = 8; // lanes of S
+  // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
 
-  static final int MR = 4;
-  static final int NR = 3;
+  static final int MR = 2;
+  static final int NR = 4;
 
   /** K block: (m + n) rows of KB floats should fit in L2 (2 KiB per row). */
   static final int KB = 512;
@@ -116,14 +117,13 @@ final class SgemmDot {
       for (int i = i0; i < i1; i += MR) {
         int a0 = aOff + i * lda + pc;
         int a1 = aOff + Math.min(i + 1, i1 - 1) * lda + pc;
-        int a2 = aOff + Math.min(i + 2, i1 - 1) * lda + pc;
-        int a3 = aOff + Math.min(i + 3, i1 - 1) * lda + pc;
         for (int j = j0; j < j1; j += NR) {
           int b0 = bOff + j * ldb + pc;
           int b1 = bOff + Math.min(j + 1, j1 - 1) * ldb + pc;
           int b2 = bOff + Math.min(j + 2, j1 - 1) * ldb + pc;
-          kernel(kb, a, a0, a1, a2, a3, b, b0, b1, b2, lanes);
-          reduce(kb, a, a0, a1, a2, a3, b, b0, b1, b2, lanes, tile);
+          int b3 = bOff + Math.min(j + 3, j1 - 1) * ldb + pc;
+          kernel(kb, a, a0, a1, b, b0, b1, b2, b3, lanes);
+          reduce(kb, a, a0, a1, b, b0, b1, b2, b3, lanes, tile);
           int mr = Math.min(MR, i1 - i);
           int nr = Math.min(NR, j1 - j);
           for (int r = 0; r < mr; r++) {
@@ -139,72 +139,51 @@ final class SgemmDot {
   }
 
   /**
-   * The 4 x 3 dot-product micro-kernel over the first {@code kb & ~7} values of each row: lanes[(r
-   * * NR + q) * L + l] = sum over p = l (mod 8) of A(r, p) * B(q, p). Twelve accumulators, seven
-   * loads per twelve FMAs; results leave through an array (see {@link SgemmVector} on boxing).
+   * The 2 x 4 dot-product micro-kernel over the first {@code kb & -L} values of each row: lanes[(r
+   * * NR + q) * L + l] = sum over p = l (mod L) of A(r, p) * B(q, p). Eight accumulators, six loads
+   * per eight FMAs; larger tiles make C2 load more rows at once than AVX2 has registers, and it
+   * spills accumulators (4 x 3 measured ~15% slower). Results leave through an array (see {@link
+   * SgemmVector} on boxing).
    */
   private static void kernel(
-      int kb,
-      float[] a,
-      int a0,
-      int a1,
-      int a2,
-      int a3,
-      float[] b,
-      int b0,
-      int b1,
-      int b2,
-      float[] lanes) {
+      int kb, float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, float[] lanes) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = FloatVector.zero(S);
     FloatVector c02 = FloatVector.zero(S);
+    FloatVector c03 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S);
     FloatVector c11 = FloatVector.zero(S);
     FloatVector c12 = FloatVector.zero(S);
-    FloatVector c20 = FloatVector.zero(S);
-    FloatVector c21 = FloatVector.zero(S);
-    FloatVector c22 = FloatVector.zero(S);
-    FloatVector c30 = FloatVector.zero(S);
-    FloatVector c31 = FloatVector.zero(S);
-    FloatVector c32 = FloatVector.zero(S);
+    FloatVector c13 = FloatVector.zero(S);
     int kv = kb & -L;
     for (int p = 0; p < kv; p += L) {
       FloatVector vb0 = FloatVector.fromArray(S, b, b0 + p);
       FloatVector vb1 = FloatVector.fromArray(S, b, b1 + p);
       FloatVector vb2 = FloatVector.fromArray(S, b, b2 + p);
+      FloatVector vb3 = FloatVector.fromArray(S, b, b3 + p);
       FloatVector va = FloatVector.fromArray(S, a, a0 + p);
       c00 = va.fma(vb0, c00);
       c01 = va.fma(vb1, c01);
       c02 = va.fma(vb2, c02);
+      c03 = va.fma(vb3, c03);
       va = FloatVector.fromArray(S, a, a1 + p);
       c10 = va.fma(vb0, c10);
       c11 = va.fma(vb1, c11);
       c12 = va.fma(vb2, c12);
-      va = FloatVector.fromArray(S, a, a2 + p);
-      c20 = va.fma(vb0, c20);
-      c21 = va.fma(vb1, c21);
-      c22 = va.fma(vb2, c22);
-      va = FloatVector.fromArray(S, a, a3 + p);
-      c30 = va.fma(vb0, c30);
-      c31 = va.fma(vb1, c31);
-      c32 = va.fma(vb2, c32);
+      c13 = va.fma(vb3, c13);
     }
     c00.intoArray(lanes, 0);
     c01.intoArray(lanes, L);
     c02.intoArray(lanes, 2 * L);
-    c10.intoArray(lanes, 3 * L);
-    c11.intoArray(lanes, 4 * L);
-    c12.intoArray(lanes, 5 * L);
-    c20.intoArray(lanes, 6 * L);
-    c21.intoArray(lanes, 7 * L);
-    c22.intoArray(lanes, 8 * L);
-    c30.intoArray(lanes, 9 * L);
-    c31.intoArray(lanes, 10 * L);
-    c32.intoArray(lanes, 11 * L);
+    c03.intoArray(lanes, 3 * L);
+    c10.intoArray(lanes, 4 * L);
+    c11.intoArray(lanes, 5 * L);
+    c12.intoArray(lanes, 6 * L);
+    c13.intoArray(lanes, 7 * L);
   }
 
   /**
-   * tile[r * NR + q] = the lane sums added left to right, plus the scalar tail p in [kb & ~7, kb).
+   * tile[r * NR + q] = the lane sums added left to right, plus the scalar tail p in [kb & -L, kb).
    * Done by hand rather than with reduceLanes, whose order may differ between the interpreter and
    * compiled code, which would make results depend on JIT timing.
    */
@@ -213,19 +192,18 @@ final class SgemmDot {
       float[] a,
       int a0,
       int a1,
-      int a2,
-      int a3,
       float[] b,
       int b0,
       int b1,
       int b2,
+      int b3,
       float[] lanes,
       float[] tile) {
     int kv = kb & -L;
     for (int r = 0; r < MR; r++) {
-      int ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+      int ar = r == 0 ? a0 : a1;
       for (int q = 0; q < NR; q++) {
-        int bq = q == 0 ? b0 : q == 1 ? b1 : b2;
+        int bq = q == 0 ? b0 : q == 1 ? b1 : q == 2 ? b2 : b3;
         int base = (r * NR + q) * L;
         float s = 0f;
         for (int l = 0; l < L; l++) {

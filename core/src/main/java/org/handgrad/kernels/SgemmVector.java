@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * bit-identical for any thread count.
  */
 final class SgemmVector {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-  private static final int L = 8; // lanes of S
+  // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
 
   static final int MR = 5;
 
@@ -49,7 +50,7 @@ final class SgemmVector {
    */
   static final int AS = 8;
 
-  static final int NR = 16;
+  static final int NR = 2 * L;
   // Cache blocking, measured on Zen 3 (32 KiB L1d, 512 KiB L2 per core). The system properties
   // handgrad.sgemm.kc / .mc / .nc override them for tuning on other machines; they are read once,
   // so the JIT still sees constants. MC must be a multiple of MR.
