@@ -25,8 +25,6 @@ import java.util.Objects;
  *   <li>larger ones run the packed, cache-blocked Vector API kernel ({@link SgemmVector}, {@link
  *       DgemmVector}), on all {@link Parallel} threads from {@value #PARALLEL_WORK} multiply-adds
  *       up;
- *   <li>except A * B^T with small m, n and a long k (a convolution's weight gradient), which runs
- *       unpacked dot products ({@link SgemmDot}, {@link DgemmDot});
  *   <li>{@link Kernels#forceScalar(boolean)} (or a JVM without the Vector API) sends every call to
  *       the scalar twin.
  * </ul>
@@ -105,10 +103,6 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
-    if (SgemmDot.suits(transA, transB, m, n, k)) {
-      SgemmDot.gemm(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta, parallel);
-      return;
-    }
     SgemmVector.gemm(
         c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, parallel);
   }
@@ -170,10 +164,6 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
-    if (DgemmDot.suits(transA, transB, m, n, k)) {
-      DgemmDot.gemm(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta, parallel);
-      return;
-    }
     DgemmVector.gemm(
         c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, parallel);
   }

@@ -23,18 +23,12 @@ final class GemmRunner {
     VECTOR,
     /** The packed vector kernel split over {@link Parallel}'s threads. */
     VECTOR_PARALLEL,
-    /** The unpacked dot-product kernel; only for A not transposed, B transposed. */
-    DOT,
     /** The public {@link Gemm} entry point with its own path choice. */
     PUBLIC;
 
-    /** Whether this path can run the case at all on this JVM. */
+    /** Whether this path can run the case on this JVM (the vector ones need the Vector API). */
     boolean applies(GemmCase g) {
-      boolean vector = this != SCALAR && this != PUBLIC;
-      if (vector && !Kernels.vectorAvailable()) {
-        return false;
-      }
-      return this != DOT || (!g.transA() && g.transB());
+      return this == SCALAR || this == PUBLIC || Kernels.vectorAvailable();
     }
   }
 
@@ -118,9 +112,6 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
-      case DOT ->
-          SgemmDot.gemm(
-              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta, true);
       case PUBLIC ->
           Gemm.sgemm(
               c,
@@ -184,9 +175,6 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
-      case DOT ->
-          DgemmDot.gemm(
-              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta, true);
       case PUBLIC ->
           Gemm.dgemm(
               c,
