@@ -228,40 +228,52 @@ final class SgemmVector {
    */
   private static void packB(
       float[] dst, float[] b, int bOff, int ldb, boolean transB, int pc, int jc, int kc, int nc) {
+    if (!transB) {
+      packRows(dst, b, bOff, ldb, pc, jc, kc, nc);
+      return;
+    }
+    // B stored (n, k): each stored row is a column of op(B); walk it contiguously.
     for (int jr = 0; jr < nc; jr += NR) {
       int base = jr * kc;
       int nr = Math.min(NR, nc - jr);
-      if (transB) {
-        // B stored (n, k): walk each stored row (one column of op(B)) contiguously.
+      for (int j = 0; j < nr; j++) {
+        int src = bOff + (jc + jr + j) * ldb + pc;
+        for (int p = 0; p < kc; p++) {
+          dst[base + p * NR + j] = b[src + p];
+        }
+      }
+      for (int j = nr; j < NR; j++) {
+        for (int p = 0; p < kc; p++) {
+          dst[base + p * NR + j] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * packB for B stored (k, n): reads each row of the panel once, left to right, and deals its
+   * 16-float pieces out to the slivers. Going sliver by sliver instead reads kc rows a little at a
+   * time, kc streams (up to 256, rows far apart) that the hardware prefetcher cannot follow; on a
+   * conv forward pass (k = 147, n = 65536) that made packing cost more than the arithmetic.
+   */
+  private static void packRows(
+      float[] dst, float[] b, int bOff, int ldb, int pc, int jc, int kc, int nc) {
+    int full = nc / NR * NR;
+    for (int p = 0; p < kc; p++) {
+      int src = bOff + (pc + p) * ldb + jc;
+      for (int jr = 0; jr < full; jr += NR) {
+        int d = jr * kc + p * NR;
+        FloatVector.fromArray(S, b, src + jr).intoArray(dst, d);
+        FloatVector.fromArray(S, b, src + jr + L).intoArray(dst, d + L);
+      }
+      if (full < nc) {
+        int d = full * kc + p * NR;
+        int nr = nc - full;
         for (int j = 0; j < nr; j++) {
-          int src = bOff + (jc + jr + j) * ldb + pc;
-          for (int p = 0; p < kc; p++) {
-            dst[base + p * NR + j] = b[src + p];
-          }
+          dst[d + j] = b[src + full + j];
         }
         for (int j = nr; j < NR; j++) {
-          for (int p = 0; p < kc; p++) {
-            dst[base + p * NR + j] = 0f;
-          }
-        }
-      } else if (nr == NR) {
-        // B stored (k, n), full sliver: two vector copies per row.
-        for (int p = 0; p < kc; p++) {
-          int src = bOff + (pc + p) * ldb + jc + jr;
-          int d = base + p * NR;
-          FloatVector.fromArray(S, b, src).intoArray(dst, d);
-          FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
-        }
-      } else {
-        for (int p = 0; p < kc; p++) {
-          int src = bOff + (pc + p) * ldb + jc + jr;
-          int d = base + p * NR;
-          for (int j = 0; j < nr; j++) {
-            dst[d + j] = b[src + j];
-          }
-          for (int j = nr; j < NR; j++) {
-            dst[d + j] = 0f;
-          }
+          dst[d + j] = 0f;
         }
       }
     }
