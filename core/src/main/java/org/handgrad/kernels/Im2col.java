@@ -1,0 +1,403 @@
+package org.handgrad.kernels;
+
+import java.util.Arrays;
+
+/**
+ * im2col / col2im for 2-D convolution on one image: unrolls every receptive field into a column so
+ * that a convolution becomes one matrix product (Chellapilla et al. 2006; the layout of Caffe's
+ * {@code im2col_cpu}, which CS231n's {@code im2col.py} mirrors).
+ *
+ * <p>Layout. The image {@code x} is (C, H, W) row-major at {@code xOff}. The column matrix {@code
+ * cols} is (C*KH*KW, HO*WO) row-major at {@code colsOff}: row {@code (c*KH + kh)*KW + kw} holds,
+ * for every output position {@code ho*WO + wo}, the input value {@code x[c, ho*S - P + kh, wo*S - P
+ * + kw]}, or 0 where that falls in the zero padding. With this layout the convolution of one image
+ * is {@code out (F, HO*WO) = w (F, C*KH*KW) * cols}, written straight into NCHW order, and its
+ * gradients are {@code dw += dout * cols^T} and {@code dcols = w^T * dout}: GEMMs with transpose
+ * flags, no transposed copies. The caller fixes {@code HO = 1 + (H + 2P - KH) / S} (same for W).
+ *
+ * <p>{@link #col2im} is the adjoint (transpose) of {@link #im2col}: it scatters every column entry
+ * back onto the pixel it was read from and ADDS it there, so overlapping windows (stride < kernel)
+ * sum their contributions, which is exactly the chain rule for a value read several times.
+ *
+ * <p>Each kernel has a scalar twin ({@code im2colScalar}, {@code col2imScalar}): one bounds test
+ * per element, obviously correct, the reference for tests. The default versions hoist the padding
+ * tests out of the inner loop (the valid output range of each kernel column is computed once) and
+ * copy stride-1 rows with {@code System.arraycopy}. Plain Java: the inner loops are copies or
+ * strided gathers, which the Vector API does not speed up. {@link #forceScalar(boolean)} switches
+ * the dispatching methods to the scalar twins (for A/B timing and for tests).
+ *
+ * <p>Single-threaded and allocation-free: callers parallelise over images, each worker with its own
+ * column buffer.
+ */
+public final class Im2col {
+  private Im2col() {}
+
+  private static volatile boolean scalar = Boolean.getBoolean("handgrad.kernels.scalar");
+
+  /** Forces the scalar twins (true) or restores the default fast kernels (false). */
+  public static void forceScalar(boolean force) {
+    scalar = force;
+  }
+
+  /** True while the scalar twins are forced. */
+  public static boolean scalarForced() {
+    return scalar;
+  }
+
+  // ------------------------------------------------------------------------------- im2col
+
+  /**
+   * Unrolls one (C, H, W) image into the (C*KH*KW, HO*WO) column matrix; see the class comment.
+   * Every entry of the column matrix is written (padding as zeros).
+   */
+  public static void im2col(
+      float[] cols,
+      int colsOff,
+      float[] x,
+      int xOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    if (scalar) {
+      im2colScalar(cols, colsOff, x, xOff, C, H, W, KH, KW, S, P, HO, WO);
+      return;
+    }
+    int hw = HO * WO;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          int row = colsOff + ((c * KH + kh) * KW + kw) * hw;
+          int lo = Math.min(WO, firstInside(kw, S, P));
+          int hi = Math.max(lo, endInside(kw, S, P, W, WO));
+          for (int ho = 0; ho < HO; ho++) {
+            int dst = row + ho * WO;
+            int h = ho * S - P + kh;
+            if (h < 0 || h >= H) {
+              Arrays.fill(cols, dst, dst + WO, 0f);
+              continue;
+            }
+            Arrays.fill(cols, dst, dst + lo, 0f);
+            int src = xOff + (c * H + h) * W + lo * S - P + kw;
+            if (S == 1) {
+              System.arraycopy(x, src, cols, dst + lo, hi - lo);
+            } else {
+              for (int wo = lo; wo < hi; wo++, src += S) {
+                cols[dst + wo] = x[src];
+              }
+            }
+            Arrays.fill(cols, dst + hi, dst + WO, 0f);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * float64 {@link #im2col(float[], int, float[], int, int, int, int, int, int, int, int, int,
+   * int)}.
+   */
+  public static void im2col(
+      double[] cols,
+      int colsOff,
+      double[] x,
+      int xOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    if (scalar) {
+      im2colScalar(cols, colsOff, x, xOff, C, H, W, KH, KW, S, P, HO, WO);
+      return;
+    }
+    int hw = HO * WO;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          int row = colsOff + ((c * KH + kh) * KW + kw) * hw;
+          int lo = Math.min(WO, firstInside(kw, S, P));
+          int hi = Math.max(lo, endInside(kw, S, P, W, WO));
+          for (int ho = 0; ho < HO; ho++) {
+            int dst = row + ho * WO;
+            int h = ho * S - P + kh;
+            if (h < 0 || h >= H) {
+              Arrays.fill(cols, dst, dst + WO, 0.0);
+              continue;
+            }
+            Arrays.fill(cols, dst, dst + lo, 0.0);
+            int src = xOff + (c * H + h) * W + lo * S - P + kw;
+            if (S == 1) {
+              System.arraycopy(x, src, cols, dst + lo, hi - lo);
+            } else {
+              for (int wo = lo; wo < hi; wo++, src += S) {
+                cols[dst + wo] = x[src];
+              }
+            }
+            Arrays.fill(cols, dst + hi, dst + WO, 0.0);
+          }
+        }
+      }
+    }
+  }
+
+  /** Scalar twin of im2col: one bounds test per element. */
+  public static void im2colScalar(
+      float[] cols,
+      int colsOff,
+      float[] x,
+      int xOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    int i = colsOff;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          for (int ho = 0; ho < HO; ho++) {
+            for (int wo = 0; wo < WO; wo++) {
+              int h = ho * S - P + kh;
+              int w = wo * S - P + kw;
+              boolean inside = h >= 0 && h < H && w >= 0 && w < W;
+              cols[i++] = inside ? x[xOff + (c * H + h) * W + w] : 0f;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Scalar twin of im2col, float64. */
+  public static void im2colScalar(
+      double[] cols,
+      int colsOff,
+      double[] x,
+      int xOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    int i = colsOff;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          for (int ho = 0; ho < HO; ho++) {
+            for (int wo = 0; wo < WO; wo++) {
+              int h = ho * S - P + kh;
+              int w = wo * S - P + kw;
+              boolean inside = h >= 0 && h < H && w >= 0 && w < W;
+              cols[i++] = inside ? x[xOff + (c * H + h) * W + w] : 0.0;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------- col2im
+
+  /**
+   * Adjoint of im2col: ADDS every entry of the (C*KH*KW, HO*WO) column matrix onto the pixel of the
+   * (C, H, W) image it was read from; entries that came from padding are dropped. The caller zeroes
+   * {@code x} first when it wants the plain scatter.
+   */
+  public static void col2im(
+      float[] x,
+      int xOff,
+      float[] cols,
+      int colsOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    if (scalar) {
+      col2imScalar(x, xOff, cols, colsOff, C, H, W, KH, KW, S, P, HO, WO);
+      return;
+    }
+    int hw = HO * WO;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          int row = colsOff + ((c * KH + kh) * KW + kw) * hw;
+          int lo = Math.min(WO, firstInside(kw, S, P));
+          int hi = Math.max(lo, endInside(kw, S, P, W, WO));
+          for (int ho = 0; ho < HO; ho++) {
+            int h = ho * S - P + kh;
+            if (h < 0 || h >= H) {
+              continue;
+            }
+            int src = row + ho * WO;
+            int dst = xOff + (c * H + h) * W + lo * S - P + kw;
+            if (S == 1) {
+              // Unit stride: a plain a[i] += b[i] loop that C2 vectorises.
+              for (int i = 0, len = hi - lo, from = src + lo; i < len; i++) {
+                x[dst + i] += cols[from + i];
+              }
+            } else {
+              for (int wo = lo; wo < hi; wo++, dst += S) {
+                x[dst] += cols[src + wo];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * float64 {@link #col2im(float[], int, float[], int, int, int, int, int, int, int, int, int,
+   * int)}.
+   */
+  public static void col2im(
+      double[] x,
+      int xOff,
+      double[] cols,
+      int colsOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    if (scalar) {
+      col2imScalar(x, xOff, cols, colsOff, C, H, W, KH, KW, S, P, HO, WO);
+      return;
+    }
+    int hw = HO * WO;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          int row = colsOff + ((c * KH + kh) * KW + kw) * hw;
+          int lo = Math.min(WO, firstInside(kw, S, P));
+          int hi = Math.max(lo, endInside(kw, S, P, W, WO));
+          for (int ho = 0; ho < HO; ho++) {
+            int h = ho * S - P + kh;
+            if (h < 0 || h >= H) {
+              continue;
+            }
+            int src = row + ho * WO;
+            int dst = xOff + (c * H + h) * W + lo * S - P + kw;
+            if (S == 1) {
+              // Unit stride: a plain a[i] += b[i] loop that C2 vectorises.
+              for (int i = 0, len = hi - lo, from = src + lo; i < len; i++) {
+                x[dst + i] += cols[from + i];
+              }
+            } else {
+              for (int wo = lo; wo < hi; wo++, dst += S) {
+                x[dst] += cols[src + wo];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Scalar twin of col2im: one bounds test per element. */
+  public static void col2imScalar(
+      float[] x,
+      int xOff,
+      float[] cols,
+      int colsOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    int i = colsOff;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          for (int ho = 0; ho < HO; ho++) {
+            for (int wo = 0; wo < WO; wo++, i++) {
+              int h = ho * S - P + kh;
+              int w = wo * S - P + kw;
+              if (h >= 0 && h < H && w >= 0 && w < W) {
+                x[xOff + (c * H + h) * W + w] += cols[i];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Scalar twin of col2im, float64. */
+  public static void col2imScalar(
+      double[] x,
+      int xOff,
+      double[] cols,
+      int colsOff,
+      int C,
+      int H,
+      int W,
+      int KH,
+      int KW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    int i = colsOff;
+    for (int c = 0; c < C; c++) {
+      for (int kh = 0; kh < KH; kh++) {
+        for (int kw = 0; kw < KW; kw++) {
+          for (int ho = 0; ho < HO; ho++) {
+            for (int wo = 0; wo < WO; wo++, i++) {
+              int h = ho * S - P + kh;
+              int w = wo * S - P + kw;
+              if (h >= 0 && h < H && w >= 0 && w < W) {
+                x[xOff + (c * H + h) * W + w] += cols[i];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------- geometry
+
+  /** First output column wo whose input column {@code wo*S - P + kw} is >= 0. */
+  private static int firstInside(int kw, int S, int P) {
+    int need = P - kw; // wo*S >= P - kw
+    return need <= 0 ? 0 : (need + S - 1) / S;
+  }
+
+  /** One past the last output column wo whose input column {@code wo*S - P + kw} is < W. */
+  private static int endInside(int kw, int S, int P, int W, int WO) {
+    int room = W - 1 + P - kw; // wo*S <= W - 1 + P - kw
+    return room < 0 ? 0 : Math.min(WO, room / S + 1);
+  }
+}

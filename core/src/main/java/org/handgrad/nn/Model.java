@@ -1,0 +1,45 @@
+package org.handgrad.nn;
+
+import java.util.List;
+import java.util.Map;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * The CS231n model contract in Java: parameters by name, {@code loss(X)} gives class scores and
+ * {@code loss(X, y)} gives the loss and fills the gradients.
+ *
+ * <p>As in the CS231n models, the mode follows from the call: {@code loss(x)} runs in test mode
+ * (BatchNorm uses running statistics, dropout is the identity) and {@code loss(x, y)} in train
+ * mode. {@code loss(x, y)} first zeroes every parameter's gradient, then writes dL/dparam into
+ * {@link Parameter#grad()}, so the Solver can hand {@link #parameters()} to an optimizer.
+ */
+public interface Model {
+  /** Trainable parameters in a stable order; names are unique (e.g. "W1", "b1", "gamma1"). */
+  List<Parameter> parameters();
+
+  /**
+   * Non-trainable state that a checkpoint must keep, by unique name: BatchNorm running means and
+   * variances, for example. Empty for models without such state. Tensors are live (updated in place
+   * during training), so restoring copies values into them.
+   */
+  default Map<String, Tensor> buffers() {
+    return Map.of();
+  }
+
+  /**
+   * Class scores in test mode.
+   *
+   * @param x input batch, shape (N, ...) as the model documents (e.g. (N, D) or (N, C, H, W))
+   * @return scores, shape (N, numClasses)
+   */
+  Tensor loss(Tensor x);
+
+  /**
+   * Training-mode forward and backward pass: zeroes the gradients, then fills them.
+   *
+   * @param x input batch, shape (N, ...)
+   * @param y labels, length N, each in [0, numClasses)
+   * @return the data loss plus regularization loss, averaged over the batch
+   */
+  double loss(Tensor x, int[] y);
+}

@@ -1,0 +1,301 @@
+package org.handgrad.nn.functional;
+
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * 2-D convolution (cross-correlation, as CS231n and PyTorch define it) with stride and zero
+ * padding: a naive reference pair written as plain loops and a fast pair built on im2col + GEMM.
+ *
+ * <p>Dimensions: N images, C input channels, H x W input size, F filters of size HH x WW, output
+ * size H' x W' with {@code H' = 1 + (H + 2*pad - HH) / stride} and {@code W' = 1 + (W + 2*pad - WW)
+ * / stride}. As in CS231n's {@code conv_forward_naive}, {@code H + 2*pad - HH} and {@code W + 2*pad
+ * - WW} must be divisible by the stride (PyTorch silently drops the remainder rows).
+ *
+ * <p>{@code out[n, f, i, j] = b[f] + sum_{c, kh, kw} w[f, c, kh, kw] * xpad[n, c, i*S + kh, j*S +
+ * kw]}, where xpad is x with {@code pad} zeros on each side.
+ *
+ * <p>The naive pair computes in float64 whatever the input dtype and rounds the result to it; the
+ * fast pair computes in the input dtype. Both share the cache, so either backward accepts either
+ * forward's cache.
+ */
+public final class Conv {
+  private Conv() {}
+
+  /**
+   * What the backward pass reads.
+   *
+   * @param x input, shape (N, C, H, W), contiguous
+   * @param w filters, shape (F, C, HH, WW), contiguous
+   * @param b biases, shape (F,), contiguous
+   * @param param stride and padding
+   */
+  public record Cache(Tensor x, Tensor w, Tensor b, ConvParam param) {}
+
+  /**
+   * Gradients of the loss with respect to each input.
+   *
+   * @param dx shape (N, C, H, W)
+   * @param dw shape (F, C, HH, WW)
+   * @param db shape (F,)
+   */
+  public record Grads(Tensor dx, Tensor dw, Tensor db) {}
+
+  // --------------------------------------------------------------------------- naive
+
+  /**
+   * Convolution by direct loops over every output element (the reference).
+   *
+   * @param x input, shape (N, C, H, W)
+   * @param w filters, shape (F, C, HH, WW)
+   * @param b biases, shape (F,)
+   * @param param stride and padding
+   * @return out of shape (N, F, H', W') and the cache
+   * @throws IllegalArgumentException on bad ranks, channel or dtype mismatch, or a stride that does
+   *     not divide {@code H + 2*pad - HH} / {@code W + 2*pad - WW}
+   */
+  public static Forward<Cache> convForwardNaive(Tensor x, Tensor w, Tensor b, ConvParam param) {
+    Cache cache = validate(x, w, b, param);
+    int[] d = dims(cache);
+    int N = d[0], C = d[1], H = d[2], W = d[3], F = d[4], HH = d[5], WW = d[6], HO = d[7];
+    int WO = d[8], S = param.stride(), P = param.pad();
+    double[] xs = cache.x().toDoubleArray();
+    double[] ws = cache.w().toDoubleArray();
+    double[] bs = cache.b().toDoubleArray();
+    double[] out = new double[N * F * HO * WO];
+    int o = 0;
+    for (int n = 0; n < N; n++) {
+      for (int f = 0; f < F; f++) {
+        for (int i = 0; i < HO; i++) {
+          for (int j = 0; j < WO; j++) {
+            double s = bs[f];
+            for (int c = 0; c < C; c++) {
+              for (int kh = 0; kh < HH; kh++) {
+                int h = i * S - P + kh;
+                for (int kw = 0; kw < WW; kw++) {
+                  int v = j * S - P + kw;
+                  if (h >= 0 && h < H && v >= 0 && v < W) {
+                    s += ws[((f * C + c) * HH + kh) * WW + kw] * xs[((n * C + c) * H + h) * W + v];
+                  }
+                }
+              }
+            }
+            out[o++] = s;
+          }
+        }
+      }
+    }
+    return new Forward<>(ConvArgs.fromDoubles(out, x.dtype(), N, F, HO, WO), cache);
+  }
+
+  /**
+   * Backward pass of {@link #convForwardNaive} by direct loops.
+   *
+   * <p>Each output element reads {@code w[f, c, kh, kw] * xpad[n, c, i*S + kh, j*S + kw]}, so its
+   * upstream gradient flows to both factors: {@code dw[f, c, kh, kw] += dout[n, f, i, j] *
+   * xpad[...]} and {@code dxpad[...] += dout[n, f, i, j] * w[f, c, kh, kw]}; padding entries are
+   * dropped. {@code db[f]} sums dout over n, i, j.
+   *
+   * @param dout upstream gradient, shape (N, F, H', W')
+   * @param cache from {@link #convForwardNaive} or {@link #convForward}
+   * @return dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
+   */
+  public static Grads convBackwardNaive(Tensor dout, Cache cache) {
+    int[] d = dims(cache);
+    int N = d[0], C = d[1], H = d[2], W = d[3], F = d[4], HH = d[5], WW = d[6], HO = d[7];
+    int WO = d[8], S = cache.param().stride(), P = cache.param().pad();
+    ConvArgs.requireDout("conv2d backward", dout, new int[] {N, F, HO, WO}, cache.x().dtype());
+    double[] xs = cache.x().toDoubleArray();
+    double[] ws = cache.w().toDoubleArray();
+    double[] g = dout.toDoubleArray();
+    double[] dx = new double[xs.length];
+    double[] dw = new double[ws.length];
+    double[] db = new double[F];
+    int o = 0;
+    for (int n = 0; n < N; n++) {
+      for (int f = 0; f < F; f++) {
+        for (int i = 0; i < HO; i++) {
+          for (int j = 0; j < WO; j++) {
+            double go = g[o++];
+            db[f] += go;
+            for (int c = 0; c < C; c++) {
+              for (int kh = 0; kh < HH; kh++) {
+                int h = i * S - P + kh;
+                for (int kw = 0; kw < WW; kw++) {
+                  int v = j * S - P + kw;
+                  if (h >= 0 && h < H && v >= 0 && v < W) {
+                    int wi = ((f * C + c) * HH + kh) * WW + kw;
+                    int xi = ((n * C + c) * H + h) * W + v;
+                    dw[wi] += go * xs[xi];
+                    dx[xi] += go * ws[wi];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    DType dt = cache.x().dtype();
+    return new Grads(
+        ConvArgs.fromDoubles(dx, dt, N, C, H, W),
+        ConvArgs.fromDoubles(dw, dt, F, C, HH, WW),
+        ConvArgs.fromDoubles(db, dt, F));
+  }
+
+  // --------------------------------------------------------------------------- fast
+
+  /**
+   * Convolution as one GEMM per image: {@code out[n] (F, H'*W') = w (F, C*HH*WW) * cols (C*HH*WW,
+   * H'*W')}, where cols is the im2col unrolling of image n (see {@link
+   * org.handgrad.kernels.Im2col}). The bias is written first and the GEMM accumulates onto it.
+   *
+   * @param x input, shape (N, C, H, W)
+   * @param w filters, shape (F, C, HH, WW)
+   * @param b biases, shape (F,)
+   * @param param stride and padding
+   * @return out of shape (N, F, H', W') and the cache
+   * @throws IllegalArgumentException as {@link #convForwardNaive}
+   */
+  public static Forward<Cache> convForward(Tensor x, Tensor w, Tensor b, ConvParam param) {
+    Cache cache = validate(x, w, b, param);
+    int[] d = dims(cache);
+    int N = d[0], F = d[4];
+    ConvGeometry g = geometry(d, param);
+    int K = g.colRows(), L = g.colCols();
+    Tensor out = Tensor.zeros(x.dtype(), N, F, g.HO(), g.WO());
+    // One column buffer reused for every image; a batch-parallel version gives each worker its own.
+    Tensor cols = Tensor.zeros(x.dtype(), K * L);
+    for (int n = 0; n < N; n++) {
+      ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
+      ConvKernels.fillRows(out, n * F * L, cache.b(), F, L);
+      ConvKernels.gemm(out, n * F * L, L, cache.w(), 0, K, false, cols, 0, L, false, F, L, K, 1);
+    }
+    return new Forward<>(out, cache);
+  }
+
+  /**
+   * Backward pass of {@link #convForward}, per image n, with {@code cols} re-unrolled from x (cheap
+   * next to the GEMMs, and it saves caching N column matrices):
+   *
+   * <ul>
+   *   <li>{@code dw (F, C*HH*WW) += dout[n] (F, H'*W') * cols^T} (GEMM with transB);
+   *   <li>{@code dcols = w^T (C*HH*WW, F) * dout[n]} (GEMM with transA), then {@code dx[n] =
+   *       col2im(dcols)}, the adjoint of the im2col gather;
+   *   <li>{@code db[f] += sum of dout[n, f]}.
+   * </ul>
+   *
+   * @param dout upstream gradient, shape (N, F, H', W')
+   * @param cache from {@link #convForward} or {@link #convForwardNaive}
+   * @return dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
+   */
+  public static Grads convBackward(Tensor dout, Cache cache) {
+    int[] d = dims(cache);
+    int N = d[0], F = d[4];
+    ConvGeometry g = geometry(d, cache.param());
+    ConvArgs.requireDout(
+        "conv2d backward", dout, new int[] {N, F, g.HO(), g.WO()}, cache.x().dtype());
+    Tensor dy = dout.contiguous();
+    DType dt = cache.x().dtype();
+    int K = g.colRows(), L = g.colCols();
+    Tensor dx = Tensor.zerosLike(cache.x());
+    Tensor dw = Tensor.zerosLike(cache.w());
+    Tensor db = Tensor.zeros(dt, F);
+    Tensor cols = Tensor.zeros(dt, K * L);
+    Tensor dcols = Tensor.zeros(dt, K * L);
+    // dw and db are sums over images: a batch-parallel version keeps one partial per worker and
+    // adds them in a fixed order, so results do not depend on the thread count.
+    for (int n = 0; n < N; n++) {
+      int off = n * F * L;
+      ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
+      ConvKernels.gemm(dw, 0, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
+      ConvKernels.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
+      ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
+      ConvKernels.addRowSums(db, dy, off, F, L);
+    }
+    return new Grads(dx, dw, db);
+  }
+
+  // --------------------------------------------------------------------------- checks
+
+  /** Validates the arguments and returns a cache holding contiguous tensors. */
+  static Cache validate(Tensor x, Tensor w, Tensor b, ConvParam param) {
+    String op = "conv2d";
+    ConvArgs.requireRank(op, "x", x, 4, "(N, C, H, W)");
+    ConvArgs.requireRank(op, "w", w, 4, "(F, C, HH, WW)");
+    ConvArgs.requireRank(op, "b", b, 1, "(F,)");
+    if (param == null) {
+      throw new IllegalArgumentException(op + ": param is null");
+    }
+    int C = x.shape(1), F = w.shape(0);
+    if (w.shape(1) != C) {
+      throw new IllegalArgumentException(
+          op
+              + ": expected w (F, C, HH, WW) with C="
+              + C
+              + " to match x "
+              + x.shapeString()
+              + ", got "
+              + w.shapeString());
+    }
+    if (b.shape(0) != F) {
+      throw new IllegalArgumentException(
+          op
+              + ": expected b (F,) with F="
+              + F
+              + " for w "
+              + w.shapeString()
+              + ", got "
+              + b.shapeString());
+    }
+    ConvArgs.requireSameDType(op, "w", w, x);
+    ConvArgs.requireSameDType(op, "b", b, x);
+    checkWindow(op, x.shape(2), w.shape(2), "H", "HH", x, w, param);
+    checkWindow(op, x.shape(3), w.shape(3), "W", "WW", x, w, param);
+    return new Cache(x.contiguous(), w.contiguous(), b.contiguous(), param);
+  }
+
+  private static void checkWindow(
+      String op, int size, int k, String sizeName, String kName, Tensor x, Tensor w, ConvParam p) {
+    int span = size + 2 * p.pad() - k;
+    String where =
+        " for x "
+            + x.shapeString()
+            + ", w "
+            + w.shapeString()
+            + ", pad "
+            + p.pad()
+            + ", stride "
+            + p.stride();
+    if (span < 0) {
+      throw new IllegalArgumentException(
+          op + ": the " + k + "-wide filter does not fit " + sizeName + " + 2*pad" + where);
+    }
+    if (span % p.stride() != 0) {
+      throw new IllegalArgumentException(
+          op
+              + ": "
+              + sizeName
+              + " + 2*pad - "
+              + kName
+              + " = "
+              + span
+              + " is not divisible by the stride"
+              + where);
+    }
+  }
+
+  /** N, C, H, W, F, HH, WW, H', W' of a validated cache. */
+  private static int[] dims(Cache c) {
+    int[] xs = c.x().shape();
+    int[] ws = c.w().shape();
+    int S = c.param().stride(), P = c.param().pad();
+    int HO = 1 + (xs[2] + 2 * P - ws[2]) / S;
+    int WO = 1 + (xs[3] + 2 * P - ws[3]) / S;
+    return new int[] {xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], HO, WO};
+  }
+
+  private static ConvGeometry geometry(int[] d, ConvParam p) {
+    return new ConvGeometry(d[1], d[2], d[3], d[5], d[6], p.stride(), p.pad(), d[7], d[8]);
+  }
+}

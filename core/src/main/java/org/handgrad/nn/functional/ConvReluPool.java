@@ -1,0 +1,52 @@
+package org.handgrad.nn.functional;
+
+import org.handgrad.tensor.Tensor;
+
+/**
+ * Sandwich layer conv - ReLU - max pool (CS231n's {@code conv_relu_pool_forward}), the first block
+ * of the three-layer convnet, on the fast conv and pool pairs. The ReLU step is {@link ConvRelu}'s
+ * package-private stand-in (see there).
+ */
+public final class ConvReluPool {
+  private ConvReluPool() {}
+
+  /**
+   * What the backward pass reads.
+   *
+   * @param conv the conv cache
+   * @param a the conv output before the ReLU, shape (N, F, H', W')
+   * @param pool the max-pool cache (its input is relu(a))
+   */
+  public record Cache(Conv.Cache conv, Tensor a, Pool.MaxCache pool) {}
+
+  /**
+   * {@code out = maxpool(max(0, conv(x, w, b)))}.
+   *
+   * @param x input, shape (N, C, H, W)
+   * @param w filters, shape (F, C, HH, WW)
+   * @param b biases, shape (F,)
+   * @param convParam conv stride and padding
+   * @param poolParam pooling window and stride
+   * @return out of shape (N, F, H'', W'') (conv sizes as {@link Conv}, then pool sizes as {@link
+   *     Pool}) and the cache
+   */
+  public static Forward<Cache> convReluPoolForward(
+      Tensor x, Tensor w, Tensor b, ConvParam convParam, PoolParam poolParam) {
+    Forward<Conv.Cache> conv = Conv.convForward(x, w, b, convParam);
+    Forward<Pool.MaxCache> pool = Pool.maxPoolForward(ConvRelu.relu(conv.out()), poolParam);
+    return new Forward<>(pool.out(), new Cache(conv.cache(), conv.out(), pool.cache()));
+  }
+
+  /**
+   * Backward pass in reverse order: max pool, ReLU, conv.
+   *
+   * @param dout upstream gradient, shape (N, F, H'', W'')
+   * @param cache from {@link #convReluPoolForward}
+   * @return dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
+   */
+  public static Conv.Grads convReluPoolBackward(Tensor dout, Cache cache) {
+    Tensor ds = Pool.maxPoolBackward(dout, cache.pool()).dx();
+    Tensor da = ConvRelu.reluBackward("conv_relu_pool backward", ds, cache.a());
+    return Conv.convBackward(da, cache.conv());
+  }
+}

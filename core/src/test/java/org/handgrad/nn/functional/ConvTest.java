@@ -1,0 +1,177 @@
+package org.handgrad.nn.functional;
+
+import static org.handgrad.nn.functional.ConvTesting.assertClose;
+import static org.handgrad.nn.functional.ConvTesting.fx;
+import static org.handgrad.nn.functional.ConvTesting.fxIn;
+import static org.handgrad.nn.functional.ConvTesting.fxInt;
+import static org.handgrad.nn.functional.ConvTesting.randn;
+import static org.handgrad.nn.functional.ConvTesting.tol;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConvTest {
+  // ------------------------------------------------------------------ PyTorch fixtures
+
+  @ParameterizedTest(name = "{0} {1} naive={2}")
+  @CsvSource({
+    "conv_s2p1, FLOAT64, false",
+    "conv_s2p1, FLOAT32, false",
+    "conv_s2p1, FLOAT64, true",
+    "conv_s2p1, FLOAT32, true",
+    "conv_s1p2, FLOAT64, false",
+    "conv_s1p2, FLOAT32, false",
+    "conv_s1p2, FLOAT64, true",
+    "conv_s1p2, FLOAT32, true",
+    "conv_s1p0, FLOAT64, false",
+    "conv_s1p0, FLOAT32, false",
+    "conv_s1p0, FLOAT64, true",
+    "conv_s1p0, FLOAT32, true"
+  })
+  void matchesPyTorch(String c, DType dt, boolean naive) {
+    Tensor x = fxIn(c + "_x", dt), w = fxIn(c + "_w", dt), b = fxIn(c + "_b", dt);
+    Tensor dout = fxIn(c + "_dout", dt);
+    ConvParam p = new ConvParam(fxInt(c + "_stride"), fxInt(c + "_pad"));
+    String k = c + (dt == DType.FLOAT64 ? "_f64_" : "_f32_");
+    Forward<Conv.Cache> f =
+        naive ? Conv.convForwardNaive(x, w, b, p) : Conv.convForward(x, w, b, p);
+    Conv.Grads g =
+        naive ? Conv.convBackwardNaive(dout, f.cache()) : Conv.convBackward(dout, f.cache());
+    assertClose(k + "out", f.out(), fx(k + "out"), tol(dt));
+    assertClose(k + "dx", g.dx(), fx(k + "dx"), tol(dt));
+    assertClose(k + "dw", g.dw(), fx(k + "dw"), tol(dt));
+    assertClose(k + "db", g.db(), fx(k + "db"), tol(dt));
+  }
+
+  // ------------------------------------------------------------------ naive vs fast
+
+  @ParameterizedTest(name = "x({0},{1},{2},{3}) w({4},{1},{5},{6}) s{7} p{8}")
+  @CsvSource({
+    "2, 3, 7, 7, 4, 3, 3, 2, 1",
+    "1, 1, 5, 6, 3, 3, 2, 1, 2",
+    "3, 2, 8, 6, 2, 5, 3, 1, 0",
+    "2, 3, 9, 7, 5, 3, 3, 2, 2",
+    "1, 2, 6, 6, 3, 2, 2, 2, 0",
+    "2, 1, 4, 5, 2, 4, 5, 1, 0",
+    "1, 2, 3, 3, 2, 3, 3, 3, 3",
+    "2, 3, 31, 31, 5, 3, 3, 2, 1"
+  })
+  void fastMatchesNaive(int n, int c, int h, int w, int f, int hh, int ww, int s, int p) {
+    Tensor x = randn(1, DType.FLOAT64, n, c, h, w);
+    Tensor wt = randn(2, DType.FLOAT64, f, c, hh, ww);
+    Tensor b = randn(3, DType.FLOAT64, f);
+    ConvParam param = new ConvParam(s, p);
+    Forward<Conv.Cache> fast = Conv.convForward(x, wt, b, param);
+    Forward<Conv.Cache> naive = Conv.convForwardNaive(x, wt, b, param);
+    int ho = 1 + (h + 2 * p - hh) / s, wo = 1 + (w + 2 * p - ww) / s;
+    assertArrayEquals(new int[] {n, f, ho, wo}, fast.out().shape());
+    assertClose("out", fast.out(), naive.out(), 1e-10);
+    Tensor dout = randn(4, DType.FLOAT64, n, f, ho, wo);
+    Conv.Grads gf = Conv.convBackward(dout, fast.cache());
+    Conv.Grads gn = Conv.convBackwardNaive(dout, naive.cache());
+    assertClose("dx", gf.dx(), gn.dx(), 1e-10);
+    assertClose("dw", gf.dw(), gn.dw(), 1e-10);
+    assertClose("db", gf.db(), gn.db(), 1e-10);
+  }
+
+  @Test
+  void float32FastTracksFloat64() {
+    Tensor x = randn(5, DType.FLOAT64, 2, 3, 9, 9);
+    Tensor w = randn(6, DType.FLOAT64, 4, 3, 3, 3);
+    Tensor b = randn(7, DType.FLOAT64, 4);
+    ConvParam p = new ConvParam(2, 1);
+    Tensor ref = Conv.convForward(x, w, b, p).out();
+    Tensor out =
+        Conv.convForward(x.to(DType.FLOAT32), w.to(DType.FLOAT32), b.to(DType.FLOAT32), p).out();
+    assertEquals(DType.FLOAT32, out.dtype());
+    assertClose("out", out.to(DType.FLOAT64), ref, 1e-5);
+  }
+
+  @Test
+  void oneByOneConvIsAPerPixelMatrixProduct() {
+    // x (1, 2, 1, 2) with w (1, 2, 1, 1): out[0, 0, 0, j] = b + w0 * x[0, 0, 0, j] + w1 * x[0, 1,
+    // 0, j]
+    Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 1, 2, 1, 2);
+    Tensor w = Tensor.of(new double[] {10, 100}, 1, 2, 1, 1);
+    Tensor b = Tensor.vector(0.5);
+    Tensor out = Conv.convForward(x, w, b, new ConvParam(1, 0)).out();
+    assertArrayEquals(new double[] {310.5, 420.5}, out.toDoubleArray());
+  }
+
+  // ------------------------------------------------------------------ bad input
+
+  @Test
+  void strideThatDoesNotDivideIsRejected() {
+    Tensor x = Tensor.zeros(DType.FLOAT64, 2, 3, 8, 8);
+    Tensor w = Tensor.zeros(DType.FLOAT64, 4, 3, 3, 3);
+    Tensor b = Tensor.zeros(DType.FLOAT64, 4);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Conv.convForward(x, w, b, new ConvParam(2, 1)));
+    assertEquals(
+        "conv2d: H + 2*pad - HH = 7 is not divisible by the stride for x (2, 3, 8, 8),"
+            + " w (4, 3, 3, 3), pad 1, stride 2",
+        e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> Conv.convForwardNaive(x, w, b, new ConvParam(2, 1)));
+  }
+
+  @Test
+  void channelMismatchNamesBothShapes() {
+    Tensor x = Tensor.zeros(DType.FLOAT32, 64, 3, 28, 28);
+    Tensor w = Tensor.zeros(DType.FLOAT32, 25, 1, 3, 3);
+    Tensor b = Tensor.zeros(DType.FLOAT32, 25);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Conv.convForward(x, w, b, new ConvParam(1, 1)));
+    assertEquals(
+        "conv2d: expected w (F, C, HH, WW) with C=3 to match x (64, 3, 28, 28), got (25, 1, 3, 3)",
+        e.getMessage());
+  }
+
+  @Test
+  void otherBadInputsAreRejected() {
+    Tensor x = Tensor.zeros(DType.FLOAT64, 1, 2, 5, 5);
+    Tensor w = Tensor.zeros(DType.FLOAT64, 3, 2, 3, 3);
+    Tensor b = Tensor.zeros(DType.FLOAT64, 3);
+    ConvParam p = new ConvParam(1, 0);
+    assertMessage(
+        "conv2d: expected x (N, C, H, W), got (2, 5, 5)",
+        () -> Conv.convForward(Tensor.zeros(DType.FLOAT64, 2, 5, 5), w, b, p));
+    assertMessage(
+        "conv2d: expected b (F,) with F=3 for w (3, 2, 3, 3), got (4,)",
+        () -> Conv.convForward(x, w, Tensor.zeros(DType.FLOAT64, 4), p));
+    assertMessage(
+        "conv2d: w is float32 but x is float64; convert one of them with to(DType)",
+        () -> Conv.convForward(x, w.to(DType.FLOAT32), b, p));
+    assertMessage(
+        "conv2d: the 7-wide filter does not fit H + 2*pad for x (1, 2, 5, 5),"
+            + " w (3, 2, 7, 7), pad 0, stride 1",
+        () -> Conv.convForward(x, Tensor.zeros(DType.FLOAT64, 3, 2, 7, 7), b, p));
+    assertMessage(
+        "conv2d: x must be float32 or float64, got int32",
+        () -> Conv.convForward(Tensor.zeros(DType.INT32, 1, 2, 5, 5), w, b, p));
+    assertMessage("ConvParam: stride must be >= 1, got 0", () -> new ConvParam(0, 1));
+    assertMessage("ConvParam: pad must be >= 0, got -1", () -> new ConvParam(1, -1));
+    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
+    assertMessage(
+        "conv2d backward: expected dout with the forward output shape (1, 3, 3, 3), got (1, 3, 3, 2)",
+        () -> Conv.convBackward(Tensor.zeros(DType.FLOAT64, 1, 3, 3, 2), cache));
+    assertMessage(
+        "conv2d backward: dout is float32 but x is float64",
+        () -> Conv.convBackwardNaive(Tensor.zeros(DType.FLOAT32, 1, 3, 3, 3), cache));
+  }
+
+  static void assertMessage(String expected, Runnable call) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
+    assertEquals(expected, e.getMessage());
+    assertTrue(e.getMessage().length() > 0);
+  }
+}

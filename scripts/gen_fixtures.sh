@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Regenerates every PyTorch/NumPy fixture under core/src/test/resources/fixtures.
+# Needs Debian's python3-torch and python3-numpy (apt-get install python3-torch python3-numpy).
+set -euo pipefail
+cd "$(dirname "$0")/fixtures"
+for script in *.py; do
+  [ "$script" = common.py ] && continue
+  echo "== $script" >&2
+  /usr/bin/python3 "$script"
+done
