@@ -87,4 +87,21 @@ final class GemmBlocking {
     int chunks = Math.max(1, Math.min(threads, tiles));
     return new Split(chunks, byCols, byCols ? nr : mr, tiles);
   }
+
+  /**
+   * Column-chunk width for the chunked split: about four chunks per thread, in whole tiles. Chunks
+   * are claimed as threads come free, so when the OS deschedules a thread (a busy machine), the
+   * others take over its share instead of waiting for it. The width may depend on the thread count:
+   * every element of C is computed the same way whichever chunk holds it.
+   *
+   * @param n columns of C
+   * @param nr micro-tile columns
+   * @param threads threads available
+   * @return chunk width, a multiple of nr
+   */
+  static int chunkWidth(int n, int nr, int threads) {
+    int tiles = (n + nr - 1) / nr;
+    int chunks = Math.max(1, Math.min(tiles, 4 * threads));
+    return (tiles + chunks - 1) / chunks * nr;
+  }
 }
