@@ -97,18 +97,17 @@ class ParallelTest {
   void usesMoreThanOneThreadWhenAllowed() {
     Parallel.setThreads(2);
     Set<Thread> seen = ConcurrentHashMap.newKeySet();
-    // Chunks that take a little while, so the helper has time to join in.
-    for (int attempt = 0; attempt < 50 && seen.size() < 2; attempt++) {
-      Parallel.forChunks(
-          16,
-          c -> {
-            seen.add(Thread.currentThread());
-            long until = System.nanoTime() + 200_000;
-            while (System.nanoTime() < until) {
-              Thread.onSpinWait();
-            }
-          });
-    }
+    // Each chunk waits until a second thread has shown up (the pool thread claims the other
+    // chunk), with a timeout far above any scheduling delay, even on a loaded machine.
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    Parallel.forChunks(
+        2,
+        c -> {
+          seen.add(Thread.currentThread());
+          while (seen.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+          }
+        });
     assertEquals(2, seen.size());
   }
 
