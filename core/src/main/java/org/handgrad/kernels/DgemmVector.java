@@ -30,10 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * with the kernel alone in L1, 5 x 8 runs at ~50 GFLOP/s per core (near peak, half of float's), 6 x
  * 8 at 22 to 45 depending on the packing stride, 4 x 8 at 47, 4 x 12 at 22.
  *
- * <p>Threads split the columns of C (or the rows, when C is tall and narrow) into independent
- * blocks, each packing its own panels; no barrier is needed. Every element of C is summed in the
- * same order (p ascending, KC blocks fixed by k alone) whatever the split, so the result is
- * bit-identical for any thread count.
+ * <p>Threads: when C is at least as wide as tall, all of op(A) is first packed once (its blocks
+ * shared out among the threads), then the columns of C are cut into about four chunks per thread,
+ * claimed as threads come free, each packing its own B panels. Otherwise (tall C, or a packed A too
+ * large to keep) the rows or columns are cut into one static piece per thread, each packing its own
+ * panels. Every element of C is summed in the same order (p ascending, KC blocks fixed by k alone)
+ * whatever the split, so the result is bit-identical for any thread count.
  */
 final class DgemmVector {
   // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).

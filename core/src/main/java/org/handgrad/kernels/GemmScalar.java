@@ -1,5 +1,7 @@
 package org.handgrad.kernels;
 
+import java.util.Arrays;
+
 /**
  * Plain-Java scalar twin of {@link Gemm}: the reference the vector kernel is tested against, and
  * the fallback when the Vector API is unavailable or {@link Kernels#forceScalar(boolean) forced
@@ -61,7 +63,7 @@ final class GemmScalar {
     // B stored (k, n): sweep whole rows of B into a row of sums, so B is read contiguously.
     float[] acc = new float[n];
     for (int i = 0; i < m; i++) {
-      java.util.Arrays.fill(acc, 0f);
+      Arrays.fill(acc, 0f);
       int ai = aOff + i * aI;
       for (int p = 0; p < k; p++) {
         float av = a[ai + p * aP];
@@ -120,7 +122,7 @@ final class GemmScalar {
     }
     double[] acc = new double[n];
     for (int i = 0; i < m; i++) {
-      java.util.Arrays.fill(acc, 0);
+      Arrays.fill(acc, 0);
       int ai = aOff + i * aI;
       for (int p = 0; p < k; p++) {
         double av = a[ai + p * aP];

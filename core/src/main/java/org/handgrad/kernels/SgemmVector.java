@@ -30,10 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Zen 3 with the kernel alone in L1, 5 x 16 runs at ~100 GFLOP/s per core (near peak), 6 x 16 at 44
  * to 90 depending on the packing stride, 4 x 16 at 95, 8 x 8 at 83, 4 x 24 at 44.
  *
- * <p>Threads split the columns of C (or the rows, when C is tall and narrow) into independent
- * blocks, each packing its own panels; no barrier is needed. Every element of C is summed in the
- * same order (p ascending, KC blocks fixed by k alone) whatever the split, so the result is
- * bit-identical for any thread count.
+ * <p>Threads: when C is at least as wide as tall, all of op(A) is first packed once (its blocks
+ * shared out among the threads), then the columns of C are cut into about four chunks per thread,
+ * claimed as threads come free, each packing its own B panels. Otherwise (tall C, or a packed A too
+ * large to keep) the rows or columns are cut into one static piece per thread, each packing its own
+ * panels. Every element of C is summed in the same order (p ascending, KC blocks fixed by k alone)
+ * whatever the split, so the result is bit-identical for any thread count.
  */
 final class SgemmVector {
   // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
