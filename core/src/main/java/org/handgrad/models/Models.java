@@ -170,7 +170,7 @@ public final class Models {
         c.number("weight_scale", 1e-3),
         true,
         c.dtype(DType.FLOAT64),
-        c.integer("seed", 0));
+        c.seed());
   }
 
   private static TwoLayerNet twoLayer(Config c) {
@@ -183,7 +183,7 @@ public final class Models {
             c.number("weight_scale", d.weightScale()),
             c.number("reg", d.reg()),
             c.dtype(d.dtype()),
-            c.integer("seed", 0)));
+            c.seed()));
   }
 
   private static FullyConnectedNet fc(Config c) {
@@ -198,7 +198,7 @@ public final class Models {
             c.number("reg", d.reg()),
             c.number("weight_scale", d.weightScale()),
             c.dtype(d.dtype()),
-            c.integer("seed", 0)));
+            c.seed()));
   }
 
   private static ThreeLayerConvNet cnn(Config c) {
@@ -213,7 +213,7 @@ public final class Models {
             c.number("weight_scale", d.weightScale()),
             c.number("reg", d.reg()),
             c.dtype(d.dtype()),
-            c.integer("seed", 0)));
+            c.seed()));
   }
 
   private static BnConvNet bnCnn(Config c) {
@@ -228,7 +228,7 @@ public final class Models {
             c.number("dropout", d.dropoutKeepRatio()),
             c.number("reg", d.reg()),
             c.dtype(d.dtype()),
-            c.integer("seed", 0)));
+            c.seed()));
   }
 
   /** Typed reads from the string map, with messages naming the model and the key. */
@@ -246,6 +246,18 @@ public final class Models {
         return Integer.parseInt(v.trim());
       } catch (NumberFormatException e) {
         throw bad(key, v, "an integer");
+      }
+    }
+
+    long seed() {
+      String v = values.get("seed");
+      if (v == null) {
+        return 0;
+      }
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        throw bad("seed", v, "an integer");
       }
     }
 

@@ -3,7 +3,6 @@ package org.handgrad.models;
 import java.util.List;
 import org.handgrad.nn.Parameter;
 import org.handgrad.tensor.DType;
-import org.handgrad.tensor.Shapes;
 import org.handgrad.tensor.Tensor;
 
 /** Small helpers the models share: input checks at the model boundary and the L2 weight penalty. */
@@ -22,7 +21,11 @@ public final class Nets {
    */
   public static void checkInput(
       String model, Tensor x, int[] exampleShape, boolean flatten, DType dtype) {
-    String expected = "(N, " + Shapes.str(exampleShape).substring(1);
+    StringBuilder dims = new StringBuilder("(N");
+    for (int v : exampleShape) {
+      dims.append(", ").append(v);
+    }
+    String expected = dims.append(')').toString();
     if (x.ndim() < 2 || x.shape(0) < 1) {
       throw new IllegalArgumentException(
           model + ": expected x " + expected + " with N >= 1, got " + x.shapeString());
