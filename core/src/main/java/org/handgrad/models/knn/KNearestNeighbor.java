@@ -44,7 +44,8 @@ public final class KNearestNeighbor implements Classifier {
   }
 
   /**
-   * "Training" memorises the data.
+   * "Training" memorises the data (by reference, as CS231n's {@code self.X_train = X}: do not
+   * modify X afterwards).
    *
    * @param x training inputs, shape (M, d1, ..., dk), float32 or float64
    * @param y training labels, length M, each >= 0
