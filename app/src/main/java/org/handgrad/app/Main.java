@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "handgrad 0.1.0",
     description = "CS231n in pure Java: train, check and benchmark hand-derived layers.",
-    subcommands = {CommandLine.HelpCommand.class, GradCheckCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, GradCheckCommand.class, DataCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -31,6 +31,24 @@ public enum DType {
     return this != INT32;
   }
 
+  /**
+   * The result type of a binary op between tensors of types {@code a} and {@code b}: equal types
+   * stay, float32 with float64 gives float64 (as NumPy), and int32 with a float type gives that
+   * float type (as PyTorch; NumPy would widen int32 with float32 to float64).
+   */
+  public static DType promote(DType a, DType b) {
+    if (a == b) {
+      return a;
+    }
+    if (a == INT32) {
+      return b;
+    }
+    if (b == INT32) {
+      return a;
+    }
+    return FLOAT64;
+  }
+
   /** Lower-case name as NumPy prints it: "float32", "float64", "int32". */
   public String numpyName() {
     return name().toLowerCase(java.util.Locale.ROOT);

@@ -27,15 +27,27 @@ public final class Shapes {
    * @throws IllegalArgumentException on a negative dimension or a size that does not fit an int
    */
   public static int size(int... shape) {
+    return size("shape", shape);
+  }
+
+  /**
+   * Number of elements of a shape, with errors that name the calling op.
+   *
+   * @param op name of the calling op, for the error message
+   * @throws IllegalArgumentException on a negative dimension or a size that does not fit an int
+   */
+  public static int size(String op, int... shape) {
     long n = 1;
     for (int d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException("negative dimension in shape " + str(shape));
+        throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
       }
+    }
+    for (int d : shape) {
       n *= d;
       if (n > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "shape " + str(shape) + " has more than 2^31-1 elements");
+            op + ": shape " + str(shape) + " has more than 2^31-1 elements");
       }
     }
     return (int) n;

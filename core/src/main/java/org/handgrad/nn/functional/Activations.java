@@ -1,5 +1,6 @@
 package org.handgrad.nn.functional;
 
+import org.handgrad.tensor.SpecialFunctions;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -303,7 +304,7 @@ public final class Activations {
    * cancels to noise for v below about -6 (1 + erf(-5) keeps only 4 of 16 digits).
    */
   private static double normalCdf(double v) {
-    return 0.5 * MathFns.erfc(-v * SQRT1_2);
+    return 0.5 * SpecialFunctions.erfc(-v * SQRT1_2);
   }
 
   // ---------------------------------------------------------------- GELU (tanh approximation)

@@ -1,7 +1,8 @@
-package org.handgrad.nn.functional;
+package org.handgrad.tensor;
 
 /**
- * The error function and its complement to double precision, for the exact GELU.
+ * Special functions missing from {@link Math}: the error function and its complement (used by
+ * {@code Tensor.erf} and the exact GELU) and a sigmoid that cannot overflow.
  *
  * <p>Java has no {@code Math.erf}. The popular Abramowitz-Stegun 7.1.26 formula is only good to
  * about 1e-7, far from the 1e-10 agreement with PyTorch (which calls the C library's erf) that the
@@ -19,8 +20,8 @@ package org.handgrad.nn.functional;
  * <p>Each branch evaluates erfc directly where it is small, so {@code erfc(x)} keeps full relative
  * accuracy in the far tail (erfc(10) ~ 2e-45) instead of cancelling in {@code 1 - erf(x)}.
  */
-final class MathFns {
-  private MathFns() {}
+public final class SpecialFunctions {
+  private SpecialFunctions() {}
 
   /** Below this |x| the erf series branch applies; above it the erfc branches. */
   private static final double SMALL = 0.46875;
@@ -70,7 +71,7 @@ final class MathFns {
   };
 
   /** The error function, erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt. */
-  static double erf(double x) {
+  public static double erf(double x) {
     double y = Math.abs(x);
     if (y <= SMALL) {
       return x * smallRatio(x * x);
@@ -81,7 +82,7 @@ final class MathFns {
   }
 
   /** The complementary error function, erfc(x) = 1 - erf(x), accurate also where it is tiny. */
-  static double erfc(double x) {
+  public static double erfc(double x) {
     double y = Math.abs(x);
     if (y <= SMALL) {
       return 1 - x * smallRatio(x * x);
@@ -137,5 +138,15 @@ final class MathFns {
   private static double expMinusSquare(double y) {
     double hi = Math.floor(y * 16) / 16;
     return Math.exp(-hi * hi) * Math.exp(-(y - hi) * (y + hi));
+  }
+
+  /** The logistic sigmoid 1 / (1 + exp(-x)), without overflow for large |x|. */
+  public static double sigmoid(double x) {
+    if (x >= 0) {
+      return 1 / (1 + Math.exp(-x));
+    }
+    // exp(-x) would overflow for very negative x; rewrite as e / (1 + e) with e = exp(x) <= 1.
+    double e = Math.exp(x);
+    return e / (1 + e);
   }
 }
