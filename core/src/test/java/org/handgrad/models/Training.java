@@ -1,6 +1,7 @@
 package org.handgrad.models;
 
 import java.util.SplittableRandom;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.optim.Optimizer;
 import org.handgrad.optim.UpdateRule;
@@ -38,7 +39,7 @@ public final class Training {
 
   /** Training accuracy of a model's test-mode predictions. */
   public static double accuracy(Classifier model, Tensor x, int[] y) {
-    return Classifier.accuracy(model.predict(x), y);
+    return Metrics.accuracy(y, model.predict(x));
   }
 
   /** A seeded generator for tests. */

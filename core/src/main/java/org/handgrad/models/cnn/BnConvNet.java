@@ -11,6 +11,7 @@ import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
 import org.handgrad.models.SeedStream;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Activations;
@@ -363,7 +364,7 @@ public final class BnConvNet implements Model, Classifier {
 
   @Override
   public int[] predict(Tensor x) {
-    return Classifier.argmax(loss(x));
+    return Metrics.argmax(loss(x));
   }
 
   /** Conv block i: conv3x3 - spatial BN - relu, then a 2x2 max pool if it closes a stage. */

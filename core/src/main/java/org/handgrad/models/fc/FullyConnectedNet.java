@@ -11,12 +11,12 @@ import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
 import org.handgrad.models.SeedStream;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
-import org.handgrad.nn.functional.Activations;
 import org.handgrad.nn.functional.Affine;
+import org.handgrad.nn.functional.AffineNormRelu;
 import org.handgrad.nn.functional.AffineRelu;
-import org.handgrad.nn.functional.BatchNorm;
 import org.handgrad.nn.functional.BatchNormParam;
 import org.handgrad.nn.functional.Dropout;
 import org.handgrad.nn.functional.Dropout.DropoutParam;
@@ -160,16 +160,11 @@ public final class FullyConnectedNet implements Model, Classifier {
   }
 
   /**
-   * Caches of one hidden block; the norm cache matching the configuration is set, the other null,
-   * and {@code dropout} is null without dropout.
+   * Caches of one hidden block: exactly one of {@code affineRelu} (no normalization) and {@code
+   * affineNormRelu} is set; {@code dropout} is null without dropout.
    */
   private record Hidden(
-      Affine.Cache affine,
-      AffineRelu.Cache affineRelu,
-      BatchNorm.Cache bn,
-      LayerNorm.Cache ln,
-      Activations.ReluCache relu,
-      Dropout.Cache dropout) {}
+      AffineRelu.Cache affineRelu, AffineNormRelu.Cache affineNormRelu, Dropout.Cache dropout) {}
 
   private final Config config;
   private final int numLayers;
@@ -216,7 +211,7 @@ public final class FullyConnectedNet implements Model, Classifier {
       }
     }
     params = Collections.unmodifiableList(all);
-    // A stream apart from the weights' generator: the same seed, decorrelated by SplitMix64.
+    // A stream apart from the weights' generator: the seed with a fixed XOR, so both differ.
     dropoutSeeds = new SeedStream(config.seed() ^ 0x5DEECE66DL);
   }
 
@@ -308,49 +303,24 @@ public final class FullyConnectedNet implements Model, Classifier {
 
   @Override
   public int[] predict(Tensor x) {
-    return Classifier.argmax(loss(x));
+    return Metrics.argmax(loss(x));
   }
 
-  /** Hidden block i: affine - [norm] - relu - [dropout]. */
+  /** Hidden block i: affine - [batchnorm | layernorm] - relu - [dropout]. */
   private Forward<Hidden> hiddenForward(int i, Tensor x, boolean train) {
-    Tensor wi = w[i].value();
-    Tensor bi = b[i].value();
-    Affine.Cache affine = null;
     AffineRelu.Cache affineRelu = null;
-    BatchNorm.Cache bn = null;
-    LayerNorm.Cache ln = null;
-    Activations.ReluCache relu = null;
+    AffineNormRelu.Cache affineNormRelu = null;
     Tensor out;
-    switch (config.normalization()) {
-      case NONE -> {
-        Forward<AffineRelu.Cache> f = AffineRelu.affineReluForward(x, wi, bi);
-        affineRelu = f.cache();
-        out = f.out();
-      }
-      case BATCHNORM -> {
-        Forward<Affine.Cache> a = Affine.affineForward(x, wi, bi);
-        BatchNormParam p =
-            bnParams[i].withMode(train ? BatchNormParam.Mode.TRAIN : BatchNormParam.Mode.TEST);
-        Forward<BatchNorm.Cache> n =
-            BatchNorm.batchnormForward(a.out(), gamma[i].value(), beta[i].value(), p);
-        Forward<Activations.ReluCache> r = Activations.reluForward(n.out());
-        affine = a.cache();
-        bn = n.cache();
-        relu = r.cache();
-        out = r.out();
-      }
-      case LAYERNORM -> {
-        Forward<Affine.Cache> a = Affine.affineForward(x, wi, bi);
-        Forward<LayerNorm.Cache> n =
-            LayerNorm.layernormForward(
-                a.out(), gamma[i].value(), beta[i].value(), LayerNorm.DEFAULT_EPS);
-        Forward<Activations.ReluCache> r = Activations.reluForward(n.out());
-        affine = a.cache();
-        ln = n.cache();
-        relu = r.cache();
-        out = r.out();
-      }
-      default -> throw new AssertionError(config.normalization());
+    if (config.normalization() == Normalization.NONE) {
+      Forward<AffineRelu.Cache> f = AffineRelu.affineReluForward(x, w[i].value(), b[i].value());
+      affineRelu = f.cache();
+      out = f.out();
+    } else {
+      Forward<AffineNormRelu.Cache> f =
+          AffineNormRelu.affineNormReluForward(
+              x, w[i].value(), b[i].value(), gamma[i].value(), beta[i].value(), norm(i, train));
+      affineNormRelu = f.cache();
+      out = f.out();
     }
     Dropout.Cache dropout = null;
     // In test mode inverted dropout is the identity, so it is skipped rather than copied.
@@ -360,34 +330,33 @@ public final class FullyConnectedNet implements Model, Classifier {
       dropout = d.cache();
       out = d.out();
     }
-    return new Forward<>(out, new Hidden(affine, affineRelu, bn, ln, relu, dropout));
+    return new Forward<>(out, new Hidden(affineRelu, affineNormRelu, dropout));
   }
 
   /** Backward of hidden block i, in reverse: [dropout] - relu - [norm] - affine. */
   private Tensor hiddenBackward(int i, Tensor dout, Hidden c) {
     Tensor d = c.dropout() == null ? dout : Dropout.dropoutBackward(dout, c.dropout());
-    Affine.Grads g;
     if (c.affineRelu() != null) {
-      g = AffineRelu.affineReluBackward(d, c.affineRelu());
-    } else {
-      Tensor dn = Activations.reluBackward(d, c.relu());
-      Tensor da;
-      if (c.bn() != null) {
-        BatchNorm.Grads n = BatchNorm.batchnormBackwardAlt(dn, c.bn());
-        gamma[i].accumulateGrad(n.dgamma());
-        beta[i].accumulateGrad(n.dbeta());
-        da = n.dx();
-      } else {
-        LayerNorm.Grads n = LayerNorm.layernormBackward(dn, c.ln());
-        gamma[i].accumulateGrad(n.dgamma());
-        beta[i].accumulateGrad(n.dbeta());
-        da = n.dx();
-      }
-      g = Affine.affineBackward(da, c.affine());
+      Affine.Grads g = AffineRelu.affineReluBackward(d, c.affineRelu());
+      w[i].accumulateGrad(g.dw());
+      b[i].accumulateGrad(g.db());
+      return g.dx();
     }
+    AffineNormRelu.Grads g = AffineNormRelu.affineNormReluBackward(d, c.affineNormRelu());
     w[i].accumulateGrad(g.dw());
     b[i].accumulateGrad(g.db());
+    gamma[i].accumulateGrad(g.dgamma());
+    beta[i].accumulateGrad(g.dbeta());
     return g.dx();
+  }
+
+  /** The normalization of hidden layer i; batchnorm shares the layer's running buffers. */
+  private AffineNormRelu.Norm norm(int i, boolean train) {
+    if (config.normalization() == Normalization.LAYERNORM) {
+      return new AffineNormRelu.Norm.Layer(LayerNorm.DEFAULT_EPS);
+    }
+    BatchNormParam.Mode mode = train ? BatchNormParam.Mode.TRAIN : BatchNormParam.Mode.TEST;
+    return new AffineNormRelu.Norm.Batch(bnParams[i].withMode(mode));
   }
 
   private void check(Tensor x) {

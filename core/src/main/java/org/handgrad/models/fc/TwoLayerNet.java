@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Affine;
@@ -135,7 +136,7 @@ public final class TwoLayerNet implements Model, Classifier {
 
   @Override
   public int[] predict(Tensor x) {
-    return Classifier.argmax(loss(x));
+    return Metrics.argmax(loss(x));
   }
 
   private void check(Tensor x) {

@@ -3,6 +3,7 @@ package org.handgrad.models.knn;
 import java.util.Arrays;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.models.Classifier;
+import org.handgrad.nn.Metrics;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -302,7 +303,7 @@ public final class KNearestNeighbor implements Classifier {
                   + f
                   + ")");
         }
-        acc[c][f] = Classifier.accuracy(knn.predictLabels(dists, ks[c]), yVal);
+        acc[c][f] = Metrics.accuracy(yVal, knn.predictLabels(dists, ks[c]));
       }
     }
     return new CrossValidation(ks.clone(), bounds, acc);

@@ -3,7 +3,7 @@ package org.handgrad.models.linear;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.handgrad.models.Classifier;
+import org.handgrad.nn.Metrics;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -82,8 +82,8 @@ public final class HyperparameterSearch {
             new Trial(
                 lr,
                 reg,
-                Classifier.accuracy(model.predict(xTrain), yTrain),
-                Classifier.accuracy(model.predict(xVal), yVal));
+                Metrics.accuracy(yTrain, model.predict(xTrain)),
+                Metrics.accuracy(yVal, model.predict(xVal)));
         trials.add(t);
         if (best == null || t.valAccuracy() > best.valAccuracy()) {
           best = t;

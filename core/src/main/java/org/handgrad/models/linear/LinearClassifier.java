@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Losses;
@@ -141,7 +142,7 @@ public abstract sealed class LinearClassifier implements Model, Classifier
 
   @Override
   public int[] predict(Tensor x) {
-    return Classifier.argmax(loss(x));
+    return Metrics.argmax(loss(x));
   }
 
   /**
