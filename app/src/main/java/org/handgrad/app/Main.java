@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       GradCheckCommand.class,
       DataCommand.class,
+      BenchCommand.class,
       TrainCommand.class,
       EvalCommand.class,
       PredictCommand.class

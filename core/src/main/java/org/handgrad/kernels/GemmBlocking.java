@@ -1,0 +1,107 @@
+package org.handgrad.kernels;
+
+/**
+ * Block-size and thread-split arithmetic shared by the float and double GEMM kernels. Pure integer
+ * functions, no Vector API, so they are easy to test on their own.
+ */
+final class GemmBlocking {
+  private GemmBlocking() {}
+
+  /**
+   * The block size that cuts {@code total} into {@code ceil(total / max)} nearly equal blocks, e.g.
+   * k = 300 with KC = 256 gives two blocks of 150 rather than 256 + 44: a thin last block would run
+   * the micro-kernel with a short k loop, where loading and storing C dominates.
+   *
+   * @param total extent to cut, at least 1
+   * @param max largest allowed block
+   * @return block size in [1, max]
+   */
+  static int evenBlock(int total, int max) {
+    int blocks = (total + max - 1) / max;
+    return (total + blocks - 1) / blocks;
+  }
+
+  /**
+   * As {@link #evenBlock(int, int)}, rounded up to a multiple of {@code unit} (still at most {@code
+   * max}, which must be a multiple of unit).
+   */
+  static int evenBlock(int total, int max, int unit) {
+    int b = evenBlock(total, max);
+    return Math.min(max, (b + unit - 1) / unit * unit);
+  }
+
+  /**
+   * How C is cut into independent blocks for threads: along its columns ({@code byCols}) or rows,
+   * in {@code chunks} pieces whose boundaries fall on multiples of the micro-tile ({@code unit} =
+   * NR or MR) so no tile straddles two threads.
+   *
+   * @param chunks number of pieces, at least 1
+   * @param byCols true to cut the n columns, false to cut the m rows
+   * @param unit micro-tile extent along the cut dimension
+   * @param tiles number of micro-tiles along the cut dimension
+   */
+  record Split(int chunks, boolean byCols, int unit, int tiles) {
+    /** First row of chunk ch. */
+    int rowBegin(int ch, int m) {
+      return byCols ? 0 : start(ch, m);
+    }
+
+    /** One past the last row of chunk ch. */
+    int rowEnd(int ch, int m) {
+      return byCols ? m : start(ch + 1, m);
+    }
+
+    /** First column of chunk ch. */
+    int colBegin(int ch, int n) {
+      return byCols ? start(ch, n) : 0;
+    }
+
+    /** One past the last column of chunk ch. */
+    int colEnd(int ch, int n) {
+      return byCols ? start(ch + 1, n) : n;
+    }
+
+    private int start(int ch, int extent) {
+      return Math.min(extent, (int) ((long) ch * tiles / chunks) * unit);
+    }
+  }
+
+  /**
+   * Chooses how to share an (m x n) C among threads. Each piece packs its own copy of the operand
+   * that spans the uncut dimension, so C is cut along the dimension whose other operand is smaller:
+   * columns when m &lt;= n (each piece repacks A, m x k), rows otherwise (each repacks B, k x n).
+   * One piece per thread: the pieces are equal, and more pieces would mean more repacking.
+   *
+   * @param m rows of C
+   * @param n columns of C
+   * @param mr micro-tile rows
+   * @param nr micro-tile columns
+   * @param threads threads available
+   * @return the split; a single chunk means run on the calling thread
+   */
+  static Split split(int m, int n, int mr, int nr, int threads) {
+    int colTiles = (n + nr - 1) / nr;
+    int rowTiles = (m + mr - 1) / mr;
+    boolean byCols = m <= n ? colTiles >= 2 || rowTiles < 2 : rowTiles < 2;
+    int tiles = byCols ? colTiles : rowTiles;
+    int chunks = Math.max(1, Math.min(threads, tiles));
+    return new Split(chunks, byCols, byCols ? nr : mr, tiles);
+  }
+
+  /**
+   * Column-chunk width for the chunked split: about four chunks per thread, in whole tiles. Chunks
+   * are claimed as threads come free, so when the OS deschedules a thread (a busy machine), the
+   * others take over its share instead of waiting for it. The width may depend on the thread count:
+   * every element of C is computed the same way whichever chunk holds it.
+   *
+   * @param n columns of C
+   * @param nr micro-tile columns
+   * @param threads threads available
+   * @return chunk width, a multiple of nr
+   */
+  static int chunkWidth(int n, int nr, int threads) {
+    int tiles = (n + nr - 1) / nr;
+    int chunks = Math.max(1, Math.min(tiles, 4 * threads));
+    return (tiles + chunks - 1) / chunks * nr;
+  }
+}

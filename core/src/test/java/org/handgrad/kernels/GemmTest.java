@@ -1,0 +1,342 @@
+package org.handgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.handgrad.kernels.GemmRunner.Path;
+import org.handgrad.kernels.GemmRunner.Precision;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Vector GEMM against its scalar twin and an independent double-precision oracle.
+ *
+ * <p>Two kinds of check. With small-integer operands every product and partial sum is exactly
+ * representable, so all paths must agree bit for bit with the oracle: any indexing, packing,
+ * transpose, offset or edge-tile slip shows as a wrong integer, with no tolerance to hide behind.
+ * With Gaussian operands the error of each path is held to the worst-case rounding bound of a
+ * length-k dot product, gamma(k+2) times |alpha| sum|a b| + |beta c| (see {@link GemmCase#gamma}).
+ */
+class GemmTest {
+  /** Sizes around the vector lanes (8 float, 4 double) and tiles (5 x 16, 5 x 8), and primes. */
+  static final int[] AWKWARD = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 16, 17, 61, 127, 257};
+
+  private final int savedThreads = Parallel.threads();
+
+  @AfterEach
+  void restore() {
+    Parallel.setThreads(savedThreads);
+    Kernels.forceScalar(false);
+  }
+
+  /** Every awkward size on one dimension at a time, the others at awkward-but-small values. */
+  static Stream<GemmCase> awkwardCases() {
+    List<GemmCase> cases = new ArrayList<>();
+    List<Integer> mSizes = new ArrayList<>(box(AWKWARD));
+    mSizes.addAll(List.of(79, 81, 139, 141)); // around MC of double (80) and float (140)
+    List<Integer> nSizes = new ArrayList<>(box(AWKWARD));
+    nSizes.addAll(List.of(2049, 3073)); // past NC of double (2048) and float (3072)
+    List<Integer> kSizes = new ArrayList<>(box(AWKWARD));
+    // around KC = 256, uneven K blocks, several K blocks
+    kSizes.addAll(List.of(255, 256, 300, 513, 1031));
+    for (boolean ta : new boolean[] {false, true}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        for (int m : mSizes) {
+          cases.add(new GemmCase(m, 13, 11, ta, tb, 3));
+        }
+        for (int n : nSizes) {
+          cases.add(new GemmCase(7, n, 11, ta, tb, 3));
+        }
+        for (int k : kSizes) {
+          cases.add(new GemmCase(13, 17, k, ta, tb, 3));
+        }
+        cases.add(new GemmCase(61, 127, 257, ta, tb, 0));
+        cases.add(new GemmCase(127, 61, 13, ta, tb, 5));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("awkwardCases")
+  void integerOperandsGiveExactResultsOnEveryPath(GemmCase g) {
+    assumeTrue(Kernels.vectorAvailable(), "Vector API unavailable");
+    Parallel.setThreads(3);
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    double[] a = GemmCase.values(g.aLen(), true, rnd);
+    double[] b = GemmCase.values(g.bLen(), true, rnd);
+    double[] c = GemmCase.values(g.cLen(), true, rnd);
+    double[][] alphaBeta = {{1, 0}, {2, -1}, {-1, 1}};
+    for (double[] ab : alphaBeta) {
+      double[] want = g.reference(a, b, c, ab[0], ab[1])[0];
+      for (Precision prec : Precision.values()) {
+        for (Path path : Path.values()) {
+          if (!path.applies(g)) {
+            continue;
+          }
+          double[] got = GemmRunner.run(g, prec, path, a, b, c, ab[0], ab[1]);
+          for (int i = 0; i < g.m(); i++) {
+            for (int j = 0; j < g.n(); j++) {
+              double w = want[i * g.n() + j];
+              double x = got[g.cIndex(i, j)];
+              if (w != x) {
+                throw new AssertionError(
+                    String.format(
+                        "%s %s %s alpha=%s beta=%s: C(%d,%d) = %s, want %s",
+                        g, prec, path, ab[0], ab[1], i, j, x, w));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static Stream<GemmCase> gaussianCases() {
+    List<GemmCase> cases = new ArrayList<>();
+    for (boolean ta : new boolean[] {false, true}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        cases.add(new GemmCase(61, 127, 257, ta, tb, 2));
+        cases.add(new GemmCase(150, 40, 700, ta, tb, 0));
+        cases.add(new GemmCase(9, 300, 2000, ta, tb, 1));
+        cases.add(new GemmCase(25, 27, 3001, ta, tb, 1)); // a conv weight gradient
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("gaussianCases")
+  void gaussianOperandsStayWithinTheRoundingBound(GemmCase g) {
+    assumeTrue(Kernels.vectorAvailable(), "Vector API unavailable");
+    Parallel.setThreads(2);
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    // Round to float once, so both precisions and the oracle see the same values.
+    double[] a = widen(GemmCase.toFloat(GemmCase.values(g.aLen(), false, rnd)));
+    double[] b = widen(GemmCase.toFloat(GemmCase.values(g.bLen(), false, rnd)));
+    double[] c = widen(GemmCase.toFloat(GemmCase.values(g.cLen(), false, rnd)));
+    double alpha = 0.75;
+    double beta = -1.5;
+    double[][] ref = g.reference(a, b, c, alpha, beta);
+    for (Precision prec : Precision.values()) {
+      // The oracle accumulates in double: its own error, gamma(k+2) in double, adds to the bound.
+      double bound =
+          (prec == Precision.F32 ? GemmCase.gamma(g.k(), GemmCase.U32) : 0)
+              + 2 * GemmCase.gamma(g.k(), GemmCase.U64);
+      for (Path path : Path.values()) {
+        if (!path.applies(g)) {
+          continue;
+        }
+        double[] got = GemmRunner.run(g, prec, path, a, b, c, alpha, beta);
+        for (int i = 0; i < g.m(); i++) {
+          for (int j = 0; j < g.n(); j++) {
+            double err = Math.abs(got[g.cIndex(i, j)] - ref[0][i * g.n() + j]);
+            double allowed = bound * ref[1][i * g.n() + j];
+            assertTrue(
+                err <= allowed,
+                () ->
+                    String.format(
+                        "%s %s %s: error %.3g > bound %.3g", g, prec, path, err, allowed));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void betaZeroIgnoresNanInC() {
+    GemmCase g = new GemmCase(37, 41, 29, false, true, 2);
+    SplittableRandom rnd = new SplittableRandom(7);
+    double[] a = GemmCase.values(g.aLen(), true, rnd);
+    double[] b = GemmCase.values(g.bLen(), true, rnd);
+    double[] c = new double[g.cLen()];
+    Arrays.fill(c, Double.NaN);
+    double[] want = g.reference(a, b, new double[g.cLen()], 1, 0)[0];
+    for (Precision prec : Precision.values()) {
+      for (Path path : Path.values()) {
+        if (!path.applies(g)) {
+          continue;
+        }
+        double[] got = GemmRunner.run(g, prec, path, a, b, c, 1, 0);
+        assertMatrixEquals(g, want, got, prec + " " + path);
+      }
+    }
+  }
+
+  @Test
+  void betaOneAccumulatesOntoC() {
+    GemmCase g = new GemmCase(20, 33, 300, true, false, 1);
+    SplittableRandom rnd = new SplittableRandom(8);
+    double[] a = GemmCase.values(g.aLen(), true, rnd);
+    double[] b = GemmCase.values(g.bLen(), true, rnd);
+    double[] c = GemmCase.values(g.cLen(), true, rnd);
+    double[] want = g.reference(a, b, c, 1, 1)[0];
+    for (Precision prec : Precision.values()) {
+      for (Path path : Path.values()) {
+        if (!path.applies(g)) {
+          continue;
+        }
+        assertMatrixEquals(
+            g, want, GemmRunner.run(g, prec, path, a, b, c, 1, 1), prec + " " + path);
+      }
+    }
+  }
+
+  @Test
+  void alphaZeroOrEmptyKOnlyScalesC() {
+    for (int k : new int[] {0, 5}) {
+      GemmCase g = new GemmCase(9, 10, k, false, false, 2);
+      double[] a = new double[g.aLen()];
+      double[] b = new double[g.bLen()];
+      Arrays.fill(a, Double.NaN); // must not be read when alpha == 0
+      Arrays.fill(b, Double.NaN);
+      double[] c = GemmCase.values(g.cLen(), true, new SplittableRandom(9));
+      for (double beta : new double[] {0, 1, -0.5}) {
+        double alpha = k == 0 ? 1 : 0;
+        double[] want = new double[g.m() * g.n()];
+        for (int i = 0; i < g.m(); i++) {
+          for (int j = 0; j < g.n(); j++) {
+            want[i * g.n() + j] = beta == 0 ? 0 : beta * c[g.cIndex(i, j)];
+          }
+        }
+        for (Precision prec : Precision.values()) {
+          for (Path path : new Path[] {Path.SCALAR, Path.PUBLIC}) {
+            double[] got = GemmRunner.run(g, prec, path, a, b, c, alpha, beta);
+            assertMatrixEquals(g, want, got, "k=" + k + " beta=" + beta + " " + prec + path);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void resultsDoNotDependOnTheThreadCount() {
+    assumeTrue(Kernels.vectorAvailable(), "Vector API unavailable");
+    // Wide C (split by columns), tall C (split by rows), and a deep k with several K blocks.
+    GemmCase[] cases = {
+      new GemmCase(70, 1000, 300, false, false, 0),
+      new GemmCase(1000, 30, 200, true, true, 1),
+      new GemmCase(100, 130, 1100, false, true, 0)
+    };
+    for (GemmCase g : cases) {
+      SplittableRandom rnd = new SplittableRandom(11);
+      double[] a = widen(GemmCase.toFloat(GemmCase.values(g.aLen(), false, rnd)));
+      double[] b = widen(GemmCase.toFloat(GemmCase.values(g.bLen(), false, rnd)));
+      double[] c = widen(GemmCase.toFloat(GemmCase.values(g.cLen(), false, rnd)));
+      for (Precision prec : Precision.values()) {
+        Parallel.setThreads(1);
+        double[] one = GemmRunner.run(g, prec, Path.PUBLIC, a, b, c, 1, 0.5);
+        for (int t : new int[] {2, 3, 4, 7}) {
+          Parallel.setThreads(t);
+          double[] many = GemmRunner.run(g, prec, Path.PUBLIC, a, b, c, 1, 0.5);
+          assertArrayEquals(one, many, g + " " + prec + " with " + t + " threads");
+        }
+      }
+    }
+  }
+
+  @Test
+  void forceScalarSendsEveryCallToTheScalarTwin() {
+    GemmCase g = new GemmCase(64, 80, 300, false, false, 0);
+    SplittableRandom rnd = new SplittableRandom(12);
+    double[] a = widen(GemmCase.toFloat(GemmCase.values(g.aLen(), false, rnd)));
+    double[] b = widen(GemmCase.toFloat(GemmCase.values(g.bLen(), false, rnd)));
+    double[] c = new double[g.cLen()];
+    Kernels.forceScalar(true);
+    assertTrue(Kernels.scalarForced());
+    assertFalse(Kernels.useVector());
+    for (Precision prec : Precision.values()) {
+      double[] scalar = GemmRunner.run(g, prec, Path.SCALAR, a, b, c, 1, 0);
+      double[] forced = GemmRunner.run(g, prec, Path.PUBLIC, a, b, c, 1, 0);
+      assertArrayEquals(scalar, forced, prec.toString());
+    }
+  }
+
+  @Test
+  void argumentChecksNameTheProblem() {
+    float[] a = new float[21];
+    float[] b = new float[28];
+    float[] c = new float[12];
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Gemm.sgemm(c, 0, 4, a, 0, 5, false, b, 0, 4, false, 3, 4, 7, 1f, 0f));
+    assertEquals("sgemm: lda=5 < k=7 for A (m=3, k=7) not transposed", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Gemm.sgemm(c, 0, 4, a, 0, 7, false, b, 0, 3, true, 3, 4, 7, 1f, 0f));
+    assertEquals("sgemm: ldb=3 < k=7 for B (n=4, k=7) transposed", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Gemm.sgemm(c, 1, 4, a, 0, 7, false, b, 0, 4, false, 3, 4, 7, 1f, 0f));
+    assertTrue(e.getMessage().startsWith("sgemm: array for C (m=3, n=4) too short"), e::getMessage);
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Gemm.dgemm(
+                    new double[12],
+                    0,
+                    4,
+                    new double[20],
+                    0,
+                    7,
+                    false,
+                    new double[28],
+                    0,
+                    4,
+                    false,
+                    3,
+                    4,
+                    7,
+                    1,
+                    0));
+    assertTrue(e.getMessage().startsWith("dgemm: array for A (m=3, k=7)"), e::getMessage);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Gemm.sgemm(c, 0, 4, a, 0, 7, false, b, 0, 4, false, -1, 4, 7, 1f, 0f));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Gemm.sgemm(c, -1, 4, a, 0, 7, false, b, 0, 4, false, 3, 4, 7, 1f, 0f));
+    assertThrows(
+        NullPointerException.class,
+        () -> Gemm.sgemm(c, 0, 4, null, 0, 7, false, b, 0, 4, false, 3, 4, 7, 1f, 0f));
+    // Empty products are fine with any (unused) arrays.
+    Gemm.sgemm(
+        new float[0], 0, 0, new float[0], 0, 0, false, new float[0], 0, 0, false, 0, 0, 0, 1f, 0f);
+  }
+
+  private static void assertMatrixEquals(GemmCase g, double[] want, double[] got, String what) {
+    for (int i = 0; i < g.m(); i++) {
+      for (int j = 0; j < g.n(); j++) {
+        assertEquals(
+            want[i * g.n() + j], got[g.cIndex(i, j)], g + " " + what + " at " + i + "," + j);
+      }
+    }
+  }
+
+  static double[] widen(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
+  private static List<Integer> box(int[] v) {
+    return Arrays.stream(v).boxed().toList();
+  }
+}
