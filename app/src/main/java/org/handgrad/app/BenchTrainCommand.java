@@ -27,6 +27,8 @@ import org.handgrad.data.DatasetRegistry;
 import org.handgrad.data.Downloader;
 import org.handgrad.data.Split;
 import org.handgrad.data.SyntheticShapes;
+import org.handgrad.kernels.Kernels;
+import org.handgrad.kernels.Parallel;
 import org.handgrad.models.Models;
 import org.handgrad.nn.Model;
 import org.handgrad.optim.Solver;
@@ -36,6 +38,7 @@ import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Shapes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,12 +47,12 @@ import picocli.CommandLine.Spec;
  * training path (the {@link Solver}'s step: batch gathering, forward, backward, non-finite checks,
  * gradient norm, Adam update) with batch 64, the setting of {@code torch_anchor.py}.
  *
- * <p>Method: the Solver runs warm-up iterations (at least {@code --warmup} seconds, so the JIT has
- * compiled the hot loops), then {@code --windows} windows of {@code iters} consecutive iterations,
- * each timed from one iteration's end to the window's last; the median window is reported with the
- * min and max. {@code iters} is chosen so a window lasts about {@code --window} seconds. Accuracy
- * checks at epoch ends (on 64 images) may fall into a window: they cost under one step and the
- * median ignores such outliers. With {@code --torch} the PyTorch twin {@code
+ * <p>Method: the Solver runs warm-up iterations ({@code --warmup} windows and at least 2 s, so the
+ * JIT has compiled the hot loops), then {@code --runs} windows of {@code iters} consecutive
+ * iterations, each timed from one iteration's end to the window's last; the median window is
+ * reported with the min and max. {@code iters} is chosen so a window lasts about {@code --window}
+ * seconds. Accuracy checks at epoch ends (on 64 images) may fall into a window: they cost under one
+ * step and the median ignores such outliers. With {@code --torch} the PyTorch twin {@code
  * scripts/bench/train_torch.py} runs the same protocol right after, so the ratio is measured in one
  * sitting.
  */
@@ -65,6 +68,9 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchTrainCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
+
+  /** --threads, --runs (timed windows), --warmup (untimed windows), --scalar. */
+  @Mixin BenchCommand.Options options;
 
   @Option(
       names = "--model",
@@ -102,25 +108,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
   Integer iters;
 
   @Option(
-      names = "--windows",
-      paramLabel = "N",
-      defaultValue = "7",
-      description = "Timed windows; the median is reported (default: ${DEFAULT-VALUE}).")
-  int windows;
-
-  @Option(
       names = "--window",
       paramLabel = "SECONDS",
       defaultValue = "1.5",
       description = "Target length of a window (default: ${DEFAULT-VALUE}).")
   double windowSeconds;
-
-  @Option(
-      names = "--warmup",
-      paramLabel = "SECONDS",
-      defaultValue = "3",
-      description = "Untimed training first (default: ${DEFAULT-VALUE}).")
-  double warmupSeconds;
 
   @Option(
       names = "--dtype",
@@ -148,14 +140,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "The PyTorch twin (default: ${DEFAULT-VALUE}).")
   Path torchScript;
 
-  /**
-   * Runs the benchmark on its own ({@code java --add-modules jdk.incubator.vector -cp
-   * app/target/handgrad.jar org.handgrad.app.BenchTrainCommand}) until it is registered under
-   * {@code bench}.
-   */
-  public static void main(String[] args) {
-    System.exit(new CommandLine(new BenchTrainCommand()).execute(args));
-  }
+  private int windows;
+  private int warmupWindows;
 
   /** One model's timing. */
   record Result(String model, double median, double min, double max, int iters, int windows) {}
@@ -164,10 +150,18 @@ public final class BenchTrainCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (batchSize <= 0 || windows <= 0 || (iters != null && iters <= 0) || windowSeconds <= 0) {
-      err.println("error: --batch-size, --windows, --iters and --window must be > 0");
+    if (batchSize <= 0 || (iters != null && iters <= 0) || windowSeconds <= 0) {
+      err.println("error: --batch-size, --iters and --window must be > 0");
       return 2;
     }
+    try {
+      options.apply();
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    windows = options.runs;
+    warmupWindows = options.warmup;
     for (String m : models) {
       if (!Models.names().contains(m) || m.equals("knn")) {
         err.println(
@@ -238,7 +232,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
               .load(
                   data,
                   new DataSource.Policy(false, null, true),
-                  new SyntheticShapes.Config(20_000, 10, cs[0], cs[1], 0))
+                  new SyntheticShapes.Config(10_000, 10, cs[0], cs[1], 0))
               .dataset();
       return d.train();
     } catch (IOException e) {
@@ -261,7 +255,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     // Estimate the step time on a throwaway Solver, then size the windows.
     double step = estimateStep(name, prepared, val, type);
     int perWindow = iters != null ? iters : (int) Math.max(3, Math.round(windowSeconds / step));
-    int warmup = (int) Math.max(5, Math.ceil(warmupSeconds / step));
+    // Warm-up: --warmup windows, and at least 2 s so that C2 has compiled the hot loops.
+    int warmup = (int) Math.max(5, Math.max(warmupWindows * perWindow, Math.ceil(2.0 / step)));
     int total = warmup + windows * perWindow;
     long[] ends = new long[total + 1];
     Solver solver = solver(model, prepared, val, total);
@@ -281,8 +276,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
     double[] sorted = rates.clone();
     Arrays.sort(sorted);
-    return new Result(
-        name, sorted[windows / 2], sorted[0], sorted[windows - 1], perWindow, windows);
+    double median =
+        windows % 2 == 1
+            ? sorted[windows / 2]
+            : 0.5 * (sorted[windows / 2 - 1] + sorted[windows / 2]);
+    return new Result(name, median, sorted[0], sorted[windows - 1], perWindow, windows);
   }
 
   private double estimateStep(String name, Split train, Split val, DType type) {
@@ -357,7 +355,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     cmd.add("--window");
     cmd.add(Double.toString(windowSeconds));
     cmd.add("--warmup");
-    cmd.add(Double.toString(warmupSeconds));
+    cmd.add(Double.toString(Math.max(2.0, warmupWindows * windowSeconds)));
     out.println();
     out.println("PyTorch twin: " + String.join(" ", cmd));
     out.flush();
@@ -398,10 +396,16 @@ public final class BenchTrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The kernels' thread count, as far as this build knows it. */
+  /** Cores, kernel threads and kernel kind, for the header. */
   static String threads() {
+    int t = Parallel.threads();
     return Runtime.getRuntime().availableProcessors()
-        + " cores, kernels single-threaded (kernels.Parallel not merged yet)";
+        + " cores, "
+        + t
+        + " kernel thread"
+        + (t == 1 ? "" : "s")
+        + ", "
+        + Kernels.describe();
   }
 
   private static String loadAverage() {
