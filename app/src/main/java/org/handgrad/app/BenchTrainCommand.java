@@ -232,7 +232,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
               .load(
                   data,
                   new DataSource.Policy(false, null, true),
-                  new SyntheticShapes.Config(10_000, 10, cs[0], cs[1], 0))
+                  new SyntheticShapes.Config(4_000, 10, cs[0], cs[1], 0))
               .dataset();
       return d.train();
     } catch (IOException e) {
@@ -255,8 +255,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
     // Estimate the step time on a throwaway Solver, then size the windows.
     double step = estimateStep(name, prepared, val, type);
     int perWindow = iters != null ? iters : (int) Math.max(3, Math.round(windowSeconds / step));
-    // Warm-up: --warmup windows, and at least 2 s so that C2 has compiled the hot loops.
-    int warmup = (int) Math.max(5, Math.max(warmupWindows * perWindow, Math.ceil(2.0 / step)));
+    // Warm-up: --warmup windows, and at least 2 s so that C2 has compiled the hot loops (unless
+    // --warmup 0 asks for none, as a quick check of the command does).
+    int warmup =
+        warmupWindows == 0
+            ? 1
+            : (int) Math.max(5, Math.max(warmupWindows * perWindow, Math.ceil(2.0 / step)));
     int total = warmup + windows * perWindow;
     long[] ends = new long[total + 1];
     Solver solver = solver(model, prepared, val, total);
