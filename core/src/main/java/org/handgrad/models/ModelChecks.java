@@ -1,0 +1,243 @@
+package org.handgrad.models;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.handgrad.models.cnn.BnConvNet;
+import org.handgrad.models.cnn.ThreeLayerConvNet;
+import org.handgrad.models.fc.FullyConnectedNet;
+import org.handgrad.models.fc.Normalization;
+import org.handgrad.models.fc.TwoLayerNet;
+import org.handgrad.models.linear.LinearClassifier;
+import org.handgrad.models.linear.LinearSvm;
+import org.handgrad.models.linear.Softmax;
+import org.handgrad.nn.GradCheck;
+import org.handgrad.nn.GradCheckResult;
+import org.handgrad.nn.Model;
+import org.handgrad.nn.Parameter;
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * Float64 gradient checks of whole models: for every parameter, the gradient that {@code loss(x,
+ * y)} writes is compared with centered differences of {@code loss(x, y)} itself (CS231n's check of
+ * {@code model.loss} with {@code eval_numerical_gradient}), element by element.
+ *
+ * <p>Randomness is pinned: before every evaluation the model's buffers are restored to a snapshot,
+ * so each call draws the same dropout masks (the model's seed stream state is a buffer) and sees
+ * the same running statistics. Inputs are small and seeded.
+ *
+ * <p>Two choices keep the comparison meaningful at the 1e-7 bound:
+ *
+ * <ul>
+ *   <li>Fourth-order differences. A whole-model loss is a batch average of size ~1 whose gradient
+ *       has elements as small as 1e-5..1e-4. CS231n's two-point difference with h = 1e-5 has a
+ *       round-off floor of about eps * |L| / h ~ 2e-11 (more after BatchNorm's reductions), i.e. a
+ *       relative error above 1e-7 for any element below ~1e-4, whether the backward pass is right
+ *       or wrong. The five-point stencil {@code (-f(x+2h) + 8 f(x+h) - 8 f(x-h) + f(x-2h)) / 12h}
+ *       with h = 1e-3 has truncation error O(h^4) ~ 1e-13 and round-off ~ eps |L| / h ~ 2e-13, so
+ *       the bound tests the backward pass rather than the difference formula.
+ *   <li>No degenerate starting point. Freshly built models have zero biases and betas and unit
+ *       gammas; with zero biases a hidden unit whose inputs are all dropped (or dead) sits exactly
+ *       on the ReLU kink. The checks redraw every 1-D parameter (biases, betas around 0, gammas
+ *       around 1) from a seeded normal first.
+ * </ul>
+ *
+ * <p>These live in the models package rather than in {@code nn.checks} because models sit above nn
+ * (nn must not depend on them); the CLI can merge this map with {@code GradCheckSuite.all()}.
+ */
+public final class ModelChecks {
+  private ModelChecks() {}
+
+  /** Relative-error bound for every model check. */
+  public static final double TOLERANCE = 1e-7;
+
+  private static final DType F64 = DType.FLOAT64;
+
+  /** Check name to check, one per model configuration. */
+  public static Map<String, Supplier<List<GradCheckResult>>> checks() {
+    Map<String, Supplier<List<GradCheckResult>>> m = new LinkedHashMap<>();
+    m.put("model_svm", () -> linear("model_svm", true));
+    m.put("model_softmax", () -> linear("model_softmax", false));
+    m.put("model_two_layer", ModelChecks::twoLayer);
+    m.put("model_fc", () -> fc("model_fc", Normalization.NONE, 1.0, 0.7));
+    m.put("model_fc_dropout", () -> fc("model_fc_dropout", Normalization.NONE, 0.6, 0.0));
+    m.put("model_fc_batchnorm", () -> fc("model_fc_batchnorm", Normalization.BATCHNORM, 1, 0.3));
+    m.put("model_fc_layernorm", () -> fc("model_fc_layernorm", Normalization.LAYERNORM, 0.8, 0));
+    m.put("model_cnn", ModelChecks::cnn);
+    m.put("model_bn_cnn", ModelChecks::bnCnn);
+    return m;
+  }
+
+  private static List<GradCheckResult> linear(String name, boolean svm) {
+    // Implicit bias, so the bias row's gradient (column sums) is checked too.
+    LinearClassifier.Config c = new LinearClassifier.Config(7, 4, 0.1, 0.5, true, F64, 3);
+    LinearClassifier model = svm ? new LinearSvm(c) : new Softmax(c);
+    return check(name, model, normal(11, 1.0, 6, 7), labels(12, 6, 4));
+  }
+
+  private static List<GradCheckResult> twoLayer() {
+    TwoLayerNet model = new TwoLayerNet(new TwoLayerNet.Config(5, 8, 4, 0.5, 0.3, F64, 21));
+    return check("model_two_layer", model, normal(22, 1.0, 4, 5), labels(23, 4, 4));
+  }
+
+  private static List<GradCheckResult> fc(
+      String name, Normalization norm, double keep, double reg) {
+    FullyConnectedNet.Config c =
+        new FullyConnectedNet.Config(new int[] {6, 7}, 5, 4, keep, norm, reg, 0.6, F64, 31);
+    // A bias right before a batchnorm has gradient identically 0 (the normalisation subtracts the
+    // batch mean, so the loss does not depend on it): relative error would compare round-off with
+    // round-off. FullyConnectedNetTest checks those biases for a zero gradient instead.
+    Set<String> vanishing = norm == Normalization.BATCHNORM ? Set.of("b1", "b2") : Set.of();
+    return check(
+        name, new FullyConnectedNet(c), normal(32, 1.0, 6, 5), labels(33, 6, 4), vanishing);
+  }
+
+  private static List<GradCheckResult> cnn() {
+    ThreeLayerConvNet.Config c =
+        new ThreeLayerConvNet.Config(new int[] {2, 6, 6}, 3, 3, 5, 4, 0.4, 0.2, F64, 41);
+    return check(
+        "model_cnn", new ThreeLayerConvNet(c), normal(42, 1.0, 2, 2, 6, 6), labels(43, 2, 4));
+  }
+
+  private static List<GradCheckResult> bnCnn() {
+    BnConvNet.Config c =
+        new BnConvNet.Config(new int[] {1, 8, 8}, new int[] {2, 3}, 1, 5, 3, 0.7, 0.1, F64, 51);
+    return check("model_bn_cnn", new BnConvNet(c), normal(52, 1.0, 4, 1, 8, 8), labels(53, 4, 3));
+  }
+
+  /**
+   * Compares the analytic gradient of every parameter with the numerical one.
+   *
+   * @param name check name
+   * @param model a float64 model
+   * @param x input batch
+   * @param y labels
+   */
+  public static List<GradCheckResult> check(String name, Model model, Tensor x, int[] y) {
+    return check(name, model, x, y, Set.of());
+  }
+
+  /**
+   * As {@link #check(String, Model, Tensor, int[])}, leaving out parameters whose gradient is
+   * identically zero by construction (they must be tested for that separately).
+   *
+   * @param skip names of parameters not to check
+   */
+  public static List<GradCheckResult> check(
+      String name, Model model, Tensor x, int[] y, Set<String> skip) {
+    jitterVectors(model, name.hashCode());
+    Map<String, Tensor> snapshot = snapshot(model.buffers());
+    restore(model.buffers(), snapshot);
+    model.loss(x, y);
+    List<Tensor> analytic = new ArrayList<>();
+    for (Parameter p : model.parameters()) {
+      analytic.add(p.grad().copy());
+    }
+    List<GradCheckResult> rows = new ArrayList<>();
+    int i = 0;
+    for (Parameter p : model.parameters()) {
+      if (skip.contains(p.name())) {
+        i++;
+        continue;
+      }
+      Tensor numeric =
+          fivePointGradient(
+              () -> {
+                restore(model.buffers(), snapshot);
+                return model.loss(x, y);
+              },
+              p.value());
+      rows.add(
+          new GradCheckResult(
+              name, "d" + p.name(), GradCheck.relError(numeric, analytic.get(i++)), TOLERANCE));
+    }
+    restore(model.buffers(), snapshot);
+    return rows;
+  }
+
+  /** The step of the five-point stencil. */
+  public static final double H = 1e-4;
+
+  /**
+   * Fourth-order centered difference {@code (-f(x+2h) + 8 f(x+h) - 8 f(x-h) + f(x-2h)) / 12h} of a
+   * loss that reads x, for every element of x (perturbed in place and restored).
+   *
+   * @param loss evaluates the loss at the current x
+   * @param x the parameter, any shape
+   * @return the numerical gradient, shape of x, float64
+   */
+  public static Tensor fivePointGradient(DoubleSupplier loss, Tensor x) {
+    Tensor grad = Tensor.zeros(F64, x.shape());
+    for (int i = 0; i < x.size(); i++) {
+      double old = x.getFlat(i);
+      double[] f = new double[4];
+      double[] steps = {2 * H, H, -H, -2 * H};
+      for (int s = 0; s < 4; s++) {
+        x.setFlat(i, old + steps[s]);
+        f[s] = loss.getAsDouble();
+      }
+      x.setFlat(i, old);
+      // Differences first: equal losses (a parameter with no effect) then give exactly 0.
+      grad.setFlat(i, (8 * (f[1] - f[2]) - (f[0] - f[3])) / (12 * H));
+    }
+    return grad;
+  }
+
+  /** Redraws every 1-D parameter: betas and biases ~ N(0, 0.5^2), gammas ~ 1 + N(0, 0.2^2). */
+  public static void jitterVectors(Model model, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (Parameter p : model.parameters()) {
+      if (p.value().ndim() != 1) {
+        continue;
+      }
+      boolean scale = p.name().startsWith("gamma");
+      for (int i = 0; i < p.size(); i++) {
+        p.value().setFlat(i, scale ? 1 + 0.2 * rng.nextGaussian() : 0.5 * rng.nextGaussian());
+      }
+    }
+  }
+
+  /** Copies of the buffer values. */
+  public static Map<String, Tensor> snapshot(Map<String, Tensor> buffers) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    buffers.forEach((k, v) -> m.put(k, v.copy()));
+    return m;
+  }
+
+  /** Copies snapshot values back into the live buffers. */
+  public static void restore(Map<String, Tensor> buffers, Map<String, Tensor> snapshot) {
+    buffers.forEach(
+        (k, v) -> {
+          Tensor s = snapshot.get(k);
+          for (int j = 0; j < v.size(); j++) {
+            v.setFlat(j, s.getFlat(j));
+          }
+        });
+  }
+
+  /** A seeded float64 tensor of N(0, std^2) samples. */
+  public static Tensor normal(long seed, double std, int... shape) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    Tensor t = Tensor.zeros(F64, shape);
+    for (int i = 0; i < t.size(); i++) {
+      t.setFlat(i, std * rng.nextGaussian());
+    }
+    return t;
+  }
+
+  /** Seeded labels in [0, classes). */
+  public static int[] labels(long seed, int n, int classes) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = rng.nextInt(classes);
+    }
+    return y;
+  }
+}
