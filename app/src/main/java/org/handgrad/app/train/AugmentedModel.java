@@ -16,8 +16,8 @@ import org.handgrad.tensor.Tensor;
  * horizontal flip of every image; test-mode {@code loss(x)} sees the images unchanged.
  *
  * <p>Wrapping the model keeps the Solver unaware of augmentation: its batches pass through here.
- * The random stream is a buffer ({@value #STATE}, int32 (2,)), so a checkpoint saves it and a
- * resumed run draws the same crops and flips as an uninterrupted one.
+ * The random stream is a buffer ({@value #STATE}, int32, a {@link SeedStream}), so a checkpoint
+ * saves it and a resumed run draws the same crops and flips as an uninterrupted one.
  *
  * <p>The padding is zero in the preprocessed space, i.e. the training mean (or the channel mean)
  * rather than black as in torchvision's {@code RandomCrop(padding=p)} on raw pixels.
