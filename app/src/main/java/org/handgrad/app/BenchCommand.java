@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Benchmark kernels: prints throughput tables (median of timed runs after warm-up).",
-    subcommands = {GemmBenchCommand.class, BenchConvCommand.class})
+    subcommands = {GemmBenchCommand.class, BenchConvCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,5 +1,6 @@
 package org.handgrad.app;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,10 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       GradCheckCommand.class,
       DataCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      PredictCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -25,7 +29,27 @@ public final class Main implements Runnable {
 
   /** The configured picocli command line (also used by tests). */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /**
+   * The command line with commands made by {@code factory} (tests inject fake data folders).
+   * Mistyped options print one error line and a pointer to the command's help rather than the whole
+   * usage, which for {@code train} is a hundred lines.
+   */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cl = new CommandLine(new Main(), factory);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine c = ex.getCommandLine();
+          PrintWriter err = c.getErr();
+          err.println("error: " + ex.getMessage());
+          CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+          err.println("see './" + c.getCommandSpec().qualifiedName(" ") + " --help'");
+          err.flush();
+          return c.getCommandSpec().exitCodeOnInvalidInput();
+        });
+    return cl;
   }
 
   @Override

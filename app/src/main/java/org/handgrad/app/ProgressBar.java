@@ -41,6 +41,7 @@ public final class ProgressBar {
   private long lastDraw;
   private int lastLength;
   private boolean finished;
+  private String status = "";
 
   /**
    * @param out where to draw (normally standard error, so standard output stays clean)
@@ -94,6 +95,14 @@ public final class ProgressBar {
     }
   }
 
+  /**
+   * Sets a short text shown at the end of the line from the next redraw on, e.g. the current loss
+   * of a training run ({@code "loss 0.4213"}); empty for none.
+   */
+  public void status(String text) {
+    this.status = text == null ? "" : text;
+  }
+
   /** Draws the final state and ends the line. Does nothing if there was no update. */
   public void finish() {
     if (finished || startNanos < 0) {
@@ -138,6 +147,9 @@ public final class ProgressBar {
     } else if (total > 0 && done >= total) {
       sb.append("  in ").append(duration(seconds));
     }
+    if (!status.isEmpty()) {
+      sb.append("  ").append(status);
+    }
     return sb.toString();
   }
 
@@ -181,7 +193,7 @@ public final class ProgressBar {
   }
 
   /** 0:05, 12:34, 1:02:03. */
-  static String duration(double seconds) {
+  public static String duration(double seconds) {
     long s = Math.max(0, Math.round(seconds));
     long h = s / 3600;
     long m = s / 60 % 60;

@@ -17,7 +17,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Line charts of a run as PNG files, drawn with XChart: the loss per iteration (raw and averaged)
- * and the train / validation accuracy per epoch, the two plots of CS231n's notebooks.
+ * and the train / validation accuracy per epoch, the two plots of CS231n's notebooks, and the kNN
+ * cross-validation plot of assignment 1.
  */
 public final class Charts {
   private Charts() {}
@@ -160,6 +161,65 @@ public final class Charts {
     chart.getStyler().setYAxisMax(1.0);
     chart.getStyler().setYAxisDecimalPattern("0.0");
     chart.getStyler().setXAxisDecimalPattern("0");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    save(chart, png);
+  }
+
+  /**
+   * Writes CS231n's k-nearest-neighbour cross-validation plot: every fold's accuracy as a dot per
+   * k, and the mean over folds with the standard deviation as error bars ("Cross-validation on k").
+   *
+   * @param ks candidate k, length K, increasing
+   * @param accuracies accuracies[c][f]: accuracy of ks[c] on fold f, shape (K, folds)
+   */
+  public static void crossValidation(int[] ks, double[][] accuracies, String title, Path png)
+      throws IOException {
+    if (ks.length == 0 || accuracies.length != ks.length) {
+      throw new IllegalArgumentException(
+          "crossValidation: need one accuracy row per k, got "
+              + ks.length
+              + " ks and "
+              + accuracies.length
+              + " rows");
+    }
+    XYChart chart = chart(title, "k", "cross-validation accuracy");
+    int folds = accuracies[0].length;
+    double[] x = new double[ks.length];
+    double[] mean = new double[ks.length];
+    double[] std = new double[ks.length];
+    for (int c = 0; c < ks.length; c++) {
+      x[c] = ks[c];
+      for (double a : accuracies[c]) {
+        mean[c] += a / folds;
+      }
+      for (double a : accuracies[c]) {
+        std[c] += (a - mean[c]) * (a - mean[c]) / folds; // np.std: population (ddof 0)
+      }
+      std[c] = Math.sqrt(std[c]);
+    }
+    double[] fx = new double[ks.length * folds];
+    double[] fy = new double[ks.length * folds];
+    for (int c = 0, i = 0; c < ks.length; c++) {
+      for (int f = 0; f < folds; f++, i++) {
+        fx[i] = ks[c];
+        fy[i] = accuracies[c][f];
+      }
+    }
+    XYSeries dots = chart.addSeries("fold accuracy", fx, fy);
+    dots.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    dots.setMarker(SeriesMarkers.CIRCLE);
+    dots.setMarkerColor(GREY);
+    XYSeries trend =
+        chart.addSeries(
+            String.format(Locale.ROOT, "mean +- std over %d folds", folds), x, mean, std);
+    trend.setLineColor(BLUE);
+    trend.setMarkerColor(BLUE);
+    trend.setMarker(SeriesMarkers.CIRCLE);
+    trend.setLineWidth(2f);
+    chart.getStyler().setErrorBarsColorSeriesColor(true);
+    chart.getStyler().setMarkerSize(7);
+    chart.getStyler().setXAxisDecimalPattern("0");
+    chart.getStyler().setYAxisDecimalPattern("0.00");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     save(chart, png);
   }
