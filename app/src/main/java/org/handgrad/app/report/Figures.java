@@ -144,6 +144,13 @@ public final class Figures {
         correct += i == j ? v : 0;
       }
     }
+    String full =
+        String.format(
+            Locale.ROOT,
+            "%s (accuracy %.1f%%, %d examples)",
+            title,
+            total == 0 ? 0.0 : 100.0 * correct / total,
+            total);
 
     int cell = Math.max(28, Math.min(64, 640 / k));
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
@@ -153,7 +160,7 @@ public final class Figures {
     for (String n : names) {
       labelWidth = Math.max(labelWidth, fm.stringWidth(n));
     }
-    int titleWidth = pg.getFontMetrics(TITLE).stringWidth(title) + 260; // + the accuracy part
+    int titleWidth = pg.getFontMetrics(TITLE).stringWidth(full) + 40; // the whole title, margins
     pg.dispose();
     int left = 40 + labelWidth + 12; // axis title, row labels
     int top = 64;
@@ -204,13 +211,6 @@ public final class Figures {
     g.rotate(-Math.PI / 2);
     centered(g, AXIS, "true class", 0, 0);
     g.setTransform(saved);
-    String full =
-        String.format(
-            Locale.ROOT,
-            "%s (accuracy %.1f%%, %d examples)",
-            title,
-            total == 0 ? 0.0 : 100.0 * correct / total,
-            total);
     centered(g, TITLE, full, out.getWidth() / 2, 36);
     g.dispose();
     AtomicFiles.write(png, Png.toBytes(out));
