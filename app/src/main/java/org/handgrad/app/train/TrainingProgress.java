@@ -14,7 +14,8 @@ import org.handgrad.optim.SolverListener;
  * epoch  3/10  loss 0.3012  train acc 0.8930  val acc 0.8842 *  lr 1.00e-03  41 s  1342 img/s
  * </pre>
  *
- * A {@code *} marks a new best validation accuracy (whose parameters the Solver keeps).
+ * A {@code *} marks a new best validation accuracy (whose parameters the Solver keeps). The time
+ * and images/s of an epoch are those of its training steps, without the accuracy checks.
  */
 public final class TrainingProgress implements SolverListener {
   private final PrintWriter out;
@@ -25,7 +26,7 @@ public final class TrainingProgress implements SolverListener {
 
   private ProgressBar bar;
   private int iterationsPerEpoch;
-  private long epochStart;
+  private double epochStepSeconds;
   private int epochSteps;
   private double epochLossSum;
   private double lastEpochLoss = Double.NaN;
@@ -73,7 +74,7 @@ public final class TrainingProgress implements SolverListener {
               ProgressBar.Unit.ITEMS,
               terminal,
               clock);
-      epochStart = clock.getAsLong();
+      epochStepSeconds = 0;
       epochSteps = 0;
       epochLossSum = 0;
       if (inEpoch > 1) { // a resumed run starts mid-epoch: count the rate from there
@@ -82,12 +83,15 @@ public final class TrainingProgress implements SolverListener {
     }
     epochSteps++;
     epochLossSum += it.loss();
+    // The Solver times each step (batch, forward, backward, update) without listeners and
+    // accuracy checks: the epoch's training time is their sum.
+    epochStepSeconds += it.imagesPerSecond() > 0 ? batchSize / it.imagesPerSecond() : 0;
     bar.status(String.format(Locale.ROOT, "loss %.4f", it.loss()));
     bar.update((long) inEpoch * batchSize, (long) iterationsPerEpoch * batchSize);
     if (inEpoch == iterationsPerEpoch) {
       bar.finish();
       bar = null;
-      lastEpochSeconds = (clock.getAsLong() - epochStart) / 1e9;
+      lastEpochSeconds = epochStepSeconds;
       lastEpochLoss = epochLossSum / epochSteps;
       lastEpochRate = lastEpochSeconds > 0 ? epochSteps * batchSize / lastEpochSeconds : 0;
     }
@@ -95,6 +99,12 @@ public final class TrainingProgress implements SolverListener {
 
   @Override
   public void accuracyChecked(Accuracy a) {
+    if (bar != null && terminal) {
+      // Mid-epoch (the check after the first iteration): end the bar's line, which is redrawn in
+      // place with \r, so the accuracy line does not land on it; the bar continues below.
+      err.println();
+      err.flush();
+    }
     boolean epochEnd = a.iteration() % iterationsPerEpoch == 0;
     if (!epochEnd && a.iteration() == 1) {
       out.printf(
