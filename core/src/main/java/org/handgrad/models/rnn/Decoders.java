@@ -13,9 +13,12 @@ import org.handgrad.tensor.Tensor;
  * <p>Output convention, shared by every method: an int32 tensor (N, maxLength) whose row n holds
  * the generated words of caption n (not {@code <START>}), then {@code <END>} if the caption ended
  * before the length limit, then {@code <NULL>} padding, so {@code decodeCaptions} (which stops at
- * {@code <END>} and skips {@code <NULL>}) reads it directly. CS231n's {@code sample} keeps
- * generating after {@code <END>}; here a row stops at its {@code <END>} (finished rows leave the
- * batch, so later steps cost less).
+ * {@code <END>} and skips {@code <NULL>}) reads it directly. As in CS231n no word is forbidden: an
+ * untrained model may emit {@code <NULL>} or {@code <START>} as words (a trained one gives them ~0
+ * probability, since they are never targets); the row is still unambiguous, its caption being
+ * everything up to its {@code <END>}, or all maxLength words when there is none. CS231n's {@code
+ * sample} keeps generating after {@code <END>}; here a row stops at its {@code <END>} (finished
+ * rows leave the batch, so later steps cost less).
  *
  * <p>Dimensions: N captions, D features, V vocabulary, R rows of the step batch (live captions or
  * live beam hypotheses).
