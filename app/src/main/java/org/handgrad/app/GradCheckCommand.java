@@ -113,11 +113,14 @@ public final class GradCheckCommand implements Callable<Integer> {
     return failed == 0 ? 0 : FAILED;
   }
 
+  /** Width of the gradient column: fits module paths such as "d13.weight" or "dhead.0.bias". */
+  static final int GRADIENT_WIDTH = 14;
+
   /** The table header for a layer column of the given width. */
   static String header(int layerWidth) {
     return String.format(
         Locale.ROOT,
-        "%-" + layerWidth + "s  %-8s  %-9s  %-9s  %s",
+        "%-" + layerWidth + "s  %-" + GRADIENT_WIDTH + "s  %-9s  %-9s  %s",
         "layer",
         "gradient",
         "rel error",
@@ -131,7 +134,7 @@ public final class GradCheckCommand implements Callable<Integer> {
   static String row(GradCheckResult r, int layerWidth) {
     return String.format(
         Locale.ROOT,
-        "%-" + layerWidth + "s  %-8s  %-9s  %-9s  %s",
+        "%-" + layerWidth + "s  %-" + GRADIENT_WIDTH + "s  %-9s  %-9s  %s",
         r.layer(),
         r.input(),
         sci(r.relError()),

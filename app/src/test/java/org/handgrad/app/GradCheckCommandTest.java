@@ -49,7 +49,8 @@ class GradCheckCommandTest {
   @Test
   void aWrongGradientRendersAsFail() {
     GradCheckResult bad = new GradCheckResult("affine", "dw", 3.2e-2, 1e-7);
-    assertEquals("affine  dw        3.20e-02   1.00e-07   FAIL", GradCheckCommand.row(bad, 6));
+    assertEquals(
+        "affine  dw              3.20e-02   1.00e-07   FAIL", GradCheckCommand.row(bad, 6));
     GradCheckResult nan = new GradCheckResult("relu", "dx", Double.NaN, 1e-7);
     assertTrue(GradCheckCommand.row(nan, 6).matches("relu\\s+dx\\s+nan\\s+1\\.00e-07\\s+FAIL"));
     GradCheckResult good = new GradCheckResult("relu", "dx", 3e-12, 1e-7);

@@ -24,6 +24,7 @@ public final class GradCheckSuite {
     checks.putAll(org.handgrad.nn.checks.NormChecks.checks());
     checks.putAll(org.handgrad.nn.checks.ConvChecks.checks());
     checks.putAll(org.handgrad.nn.checks.RnnChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.ModuleChecks.checks());
     return checks;
   }
 

@@ -49,6 +49,27 @@ public final class Parameter {
     this.grad = Tensor.zerosLike(value);
   }
 
+  private Parameter(String name, Parameter shared) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("Parameter: name must not be blank");
+    }
+    this.name = name;
+    this.value = shared.value;
+    this.grad = shared.grad;
+  }
+
+  /**
+   * The same parameter under another name: the returned handle shares this one's value AND gradient
+   * tensors, so updates and accumulated gradients are visible through both. Module trees use it to
+   * expose a layer's {@code weight} as {@code 0.weight} (its path in the tree) without copying
+   * anything.
+   *
+   * @param newName the name of the new handle, not blank
+   */
+  public Parameter withName(String newName) {
+    return new Parameter(newName, this);
+  }
+
   /** The parameter's name. */
   public String name() {
     return name;

@@ -64,4 +64,17 @@ class ParameterTest {
     assertThrows(
         IllegalArgumentException.class, () -> new Parameter(" ", Tensor.zeros(DType.FLOAT64, 2)));
   }
+
+  @Test
+  void withNameSharesValueAndGradient() {
+    Parameter p = new Parameter("weight", Tensor.of(new double[] {1, 2}, 2));
+    Parameter q = p.withName("0.weight");
+    assertEquals("0.weight", q.name());
+    assertEquals("weight", p.name());
+    assertSame(p.value(), q.value());
+    assertSame(p.grad(), q.grad());
+    q.accumulateGrad(Tensor.vector(3.0, 4.0));
+    assertArrayEquals(new double[] {3, 4}, p.grad().toDoubleArray(), 0.0);
+    assertThrows(IllegalArgumentException.class, () -> p.withName(" "));
+  }
 }

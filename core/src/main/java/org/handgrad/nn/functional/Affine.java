@@ -1,6 +1,5 @@
 package org.handgrad.nn.functional;
 
-import org.handgrad.kernels.Gemm;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -55,7 +54,7 @@ public final class Affine {
     for (int i = 0; i < n; i++) {
       System.arraycopy(storage(bc), bc.offset(), storage(out), i * m, m);
     }
-    gemm(out, xc, false, wc, false, n, m, d, 1);
+    TensorGemm.gemm(out, xc, false, wc, false, n, m, d, 1);
     return new Forward<>(out, new Cache(xc, wc, bc));
   }
 
@@ -92,66 +91,11 @@ public final class Affine {
     Tensor g = dout.contiguous();
     Tensor dx = Tensor.zeros(x.dtype(), x.shape());
     Tensor dw = Tensor.zeros(x.dtype(), d, m);
-    gemm(dx, g, false, w, true, n, d, m, 0); // dx (N, D) = dout (N, M) . w^T, w stored (D, M)
-    gemm(dw, x, true, g, false, d, m, n, 0); // dw (D, M) = x^T . dout, x stored (N, D)
+    TensorGemm.gemm(
+        dx, g, false, w, true, n, d, m, 0); // dx (N, D) = dout (N, M) . w^T, w stored (D, M)
+    TensorGemm.gemm(dw, x, true, g, false, d, m, n, 0); // dw (D, M) = x^T . dout, x stored (N, D)
     Tensor db = Tensor.of(columnSums(g, n, m), m).to(x.dtype());
     return new Grads(dx, dw, db);
-  }
-
-  /**
-   * {@code c = op(a) op(b) + beta c} on contiguous float tensors of one dtype, through {@link Gemm}
-   * with the leading dimensions of their row-major storage: op(a) is (m, k), op(b) is (k, n), c is
-   * (m, n), and a transposed operand is stored (k, m) or (n, k).
-   */
-  private static void gemm(
-      Tensor c,
-      Tensor a,
-      boolean transA,
-      Tensor b,
-      boolean transB,
-      int m,
-      int n,
-      int k,
-      double beta) {
-    int lda = transA ? m : k;
-    int ldb = transB ? k : n;
-    if (c.dtype() == DType.FLOAT32) {
-      Gemm.sgemm(
-          c.floatStorage(),
-          c.offset(),
-          n,
-          a.floatStorage(),
-          a.offset(),
-          lda,
-          transA,
-          b.floatStorage(),
-          b.offset(),
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1f,
-          (float) beta);
-    } else {
-      Gemm.dgemm(
-          c.doubleStorage(),
-          c.offset(),
-          n,
-          a.doubleStorage(),
-          a.offset(),
-          lda,
-          transA,
-          b.doubleStorage(),
-          b.offset(),
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1.0,
-          beta);
-    }
   }
 
   /** Column sums of a contiguous (n, m) float tensor, accumulated in double. */

@@ -169,7 +169,7 @@ public final class Conv {
     for (int n = 0; n < N; n++) {
       ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
       ConvKernels.fillRows(out, n * F * L, cache.b(), F, L);
-      ConvKernels.gemm(out, n * F * L, L, cache.w(), 0, K, false, cols, 0, L, false, F, L, K, 1);
+      TensorGemm.gemm(out, n * F * L, L, cache.w(), 0, K, false, cols, 0, L, false, F, L, K, 1);
     }
     return new Forward<>(out, cache);
   }
@@ -208,8 +208,8 @@ public final class Conv {
     for (int n = 0; n < N; n++) {
       int off = n * F * L;
       ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
-      ConvKernels.gemm(dw, 0, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
-      ConvKernels.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
+      TensorGemm.gemm(dw, 0, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
+      TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
       ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
       ConvKernels.addRowSums(db, dy, off, F, L);
     }

@@ -1,6 +1,5 @@
 package org.handgrad.nn.functional;
 
-import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.Im2col;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -90,65 +89,6 @@ final class ConvKernels {
           g.P(),
           g.HO(),
           g.WO());
-    }
-  }
-
-  /** {@code C = op(A) op(B) + beta C} on tensor storage; see {@link Gemm}. */
-  static void gemm(
-      Tensor c,
-      int cOff,
-      int ldc,
-      Tensor a,
-      int aOff,
-      int lda,
-      boolean transA,
-      Tensor b,
-      int bOff,
-      int ldb,
-      boolean transB,
-      int m,
-      int n,
-      int k,
-      double beta) {
-    int co = c.offset() + cOff;
-    int ao = a.offset() + aOff;
-    int bo = b.offset() + bOff;
-    if (f32(c)) {
-      Gemm.sgemm(
-          c.floatStorage(),
-          co,
-          ldc,
-          a.floatStorage(),
-          ao,
-          lda,
-          transA,
-          b.floatStorage(),
-          bo,
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1f,
-          (float) beta);
-    } else {
-      Gemm.dgemm(
-          c.doubleStorage(),
-          co,
-          ldc,
-          a.doubleStorage(),
-          ao,
-          lda,
-          transA,
-          b.doubleStorage(),
-          bo,
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1.0,
-          beta);
     }
   }
 

@@ -1,25 +1,21 @@
 package org.handgrad.nn.functional;
 
-import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
 /**
- * Sandwich layer conv - ReLU (CS231n's {@code conv_relu_forward}), on the fast conv pair.
- *
- * <p>The ReLU step is a tiny package-private stand-in, {@link #relu} / {@link #reluBackward}, kept
- * here until the activations family lands; it is then meant to be replaced by that family's ReLU
- * pair without changing this class's API.
+ * Sandwich layer conv - ReLU (CS231n's {@code conv_relu_forward}), on the fast conv pair and the
+ * shared ReLU pair of {@link Activations}.
  */
 public final class ConvRelu {
   private ConvRelu() {}
 
   /**
-   * What the backward pass reads.
+   * What the backward pass reads: the caches of the two layers it chains.
    *
    * @param conv the conv cache
-   * @param a the conv output before the ReLU, shape (N, F, H', W')
+   * @param relu the ReLU cache, whose input is the conv output (N, F, H', W')
    */
-  public record Cache(Conv.Cache conv, Tensor a) {}
+  public record Cache(Conv.Cache conv, Activations.ReluCache relu) {}
 
   /**
    * {@code out = max(0, conv(x, w, b))}.
@@ -32,59 +28,21 @@ public final class ConvRelu {
    */
   public static Forward<Cache> convReluForward(Tensor x, Tensor w, Tensor b, ConvParam param) {
     Forward<Conv.Cache> conv = Conv.convForward(x, w, b, param);
-    return new Forward<>(relu(conv.out()), new Cache(conv.cache(), conv.out()));
+    Forward<Activations.ReluCache> relu = Activations.reluForward(conv.out());
+    return new Forward<>(relu.out(), new Cache(conv.cache(), relu.cache()));
   }
 
   /**
-   * Backward pass: the ReLU passes dout where the conv output was positive, then the conv backward.
+   * Backward pass: the ReLU passes dout where the conv output was positive (0 at 0, PyTorch's
+   * subgradient), then the conv backward.
    *
    * @param dout upstream gradient, shape (N, F, H', W')
    * @param cache from {@link #convReluForward}
    * @return dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
    */
   public static Conv.Grads convReluBackward(Tensor dout, Cache cache) {
-    return Conv.convBackward(reluBackward("conv_relu backward", dout, cache.a()), cache.conv());
-  }
-
-  /** A new tensor {@code max(0, a)}; a is contiguous (a fresh layer output). */
-  static Tensor relu(Tensor a) {
-    Tensor out = Tensor.zerosLike(a);
-    int n = a.size(), o = a.offset();
-    if (a.dtype() == DType.FLOAT32) {
-      float[] as = a.floatStorage(), os = out.floatStorage();
-      for (int i = 0; i < n; i++) {
-        os[i] = Math.max(as[o + i], 0f);
-      }
-    } else {
-      double[] as = a.doubleStorage(), os = out.doubleStorage();
-      for (int i = 0; i < n; i++) {
-        os[i] = Math.max(as[o + i], 0.0);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * {@code da = dout * (a > 0)}: the ReLU's subgradient, 0 at a == 0 (PyTorch's choice).
-   *
-   * @param a the ReLU input (contiguous), the shape of dout
-   */
-  static Tensor reluBackward(String op, Tensor dout, Tensor a) {
-    ConvArgs.requireDout(op, dout, a.shape(), a.dtype());
-    Tensor g = dout.contiguous();
-    Tensor da = Tensor.zerosLike(a);
-    int n = a.size(), o = a.offset(), go = g.offset();
-    if (a.dtype() == DType.FLOAT32) {
-      float[] as = a.floatStorage(), gs = g.floatStorage(), ds = da.floatStorage();
-      for (int i = 0; i < n; i++) {
-        ds[i] = as[o + i] > 0f ? gs[go + i] : 0f;
-      }
-    } else {
-      double[] as = a.doubleStorage(), gs = g.doubleStorage(), ds = da.doubleStorage();
-      for (int i = 0; i < n; i++) {
-        ds[i] = as[o + i] > 0.0 ? gs[go + i] : 0.0;
-      }
-    }
-    return da;
+    Tensor a = cache.relu().x();
+    ConvArgs.requireDout("conv_relu backward", dout, a.shape(), a.dtype());
+    return Conv.convBackward(Activations.reluBackward(dout, cache.relu()), cache.conv());
   }
 }

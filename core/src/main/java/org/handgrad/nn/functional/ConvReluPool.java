@@ -4,20 +4,20 @@ import org.handgrad.tensor.Tensor;
 
 /**
  * Sandwich layer conv - ReLU - max pool (CS231n's {@code conv_relu_pool_forward}), the first block
- * of the three-layer convnet, on the fast conv and pool pairs. The ReLU step is {@link ConvRelu}'s
- * package-private stand-in (see there).
+ * of the three-layer convnet, on the fast conv and pool pairs and the shared ReLU pair of {@link
+ * Activations}.
  */
 public final class ConvReluPool {
   private ConvReluPool() {}
 
   /**
-   * What the backward pass reads.
+   * What the backward pass reads: the caches of the three layers it chains.
    *
    * @param conv the conv cache
-   * @param a the conv output before the ReLU, shape (N, F, H', W')
-   * @param pool the max-pool cache (its input is relu(a))
+   * @param relu the ReLU cache, whose input is the conv output (N, F, H', W')
+   * @param pool the max-pool cache (its input is the ReLU output)
    */
-  public record Cache(Conv.Cache conv, Tensor a, Pool.MaxCache pool) {}
+  public record Cache(Conv.Cache conv, Activations.ReluCache relu, Pool.MaxCache pool) {}
 
   /**
    * {@code out = maxpool(max(0, conv(x, w, b)))}.
@@ -33,8 +33,9 @@ public final class ConvReluPool {
   public static Forward<Cache> convReluPoolForward(
       Tensor x, Tensor w, Tensor b, ConvParam convParam, PoolParam poolParam) {
     Forward<Conv.Cache> conv = Conv.convForward(x, w, b, convParam);
-    Forward<Pool.MaxCache> pool = Pool.maxPoolForward(ConvRelu.relu(conv.out()), poolParam);
-    return new Forward<>(pool.out(), new Cache(conv.cache(), conv.out(), pool.cache()));
+    Forward<Activations.ReluCache> relu = Activations.reluForward(conv.out());
+    Forward<Pool.MaxCache> pool = Pool.maxPoolForward(relu.out(), poolParam);
+    return new Forward<>(pool.out(), new Cache(conv.cache(), relu.cache(), pool.cache()));
   }
 
   /**
@@ -46,7 +47,7 @@ public final class ConvReluPool {
    */
   public static Conv.Grads convReluPoolBackward(Tensor dout, Cache cache) {
     Tensor ds = Pool.maxPoolBackward(dout, cache.pool()).dx();
-    Tensor da = ConvRelu.reluBackward("conv_relu_pool backward", ds, cache.a());
+    Tensor da = Activations.reluBackward(ds, cache.relu());
     return Conv.convBackward(da, cache.conv());
   }
 }

@@ -169,7 +169,7 @@ public final class ConvTranspose {
     Tensor out = Tensor.zeros(x.dtype(), N, F, g.H(), g.W());
     Tensor cols = Tensor.zeros(x.dtype(), K * L);
     for (int n = 0; n < N; n++) {
-      ConvKernels.gemm(
+      TensorGemm.gemm(
           cols, 0, L, cache.w(), 0, K, true, cache.x(), n * C * L, L, false, K, L, C, 0);
       ConvKernels.fillRows(out, n * outImage, cache.b(), F, g.H() * g.W());
       ConvKernels.col2im(out, n * outImage, cols, 0, g);
@@ -199,8 +199,8 @@ public final class ConvTranspose {
     Tensor dcols = Tensor.zeros(dt, K * L);
     for (int n = 0; n < N; n++) {
       ConvKernels.im2col(dcols, dy, n * outImage, g);
-      ConvKernels.gemm(dx, n * C * L, L, cache.w(), 0, K, false, dcols, 0, L, false, C, L, K, 0);
-      ConvKernels.gemm(dw, 0, K, cache.x(), n * C * L, L, false, dcols, 0, L, true, C, K, L, 1);
+      TensorGemm.gemm(dx, n * C * L, L, cache.w(), 0, K, false, dcols, 0, L, false, C, L, K, 0);
+      TensorGemm.gemm(dw, 0, K, cache.x(), n * C * L, L, false, dcols, 0, L, true, C, K, L, 1);
       ConvKernels.addRowSums(db, dy, n * outImage, F, g.H() * g.W());
     }
     return new Grads(dx, dw, db);

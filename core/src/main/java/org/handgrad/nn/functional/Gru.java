@@ -80,8 +80,8 @@ public final class Gru {
 
     Tensor gates = Tensor.zeros(x.dtype(), n, g3);
     Tensor gh = Tensor.zeros(x.dtype(), n, g3);
-    SeqKernels.gemm(gates, 0, g3, x, 0, d, false, wx, 0, g3, false, n, g3, d, false);
-    SeqKernels.gemm(gh, 0, g3, prevH, 0, h, false, wh, 0, g3, false, n, g3, h, false);
+    TensorGemm.gemm(gates, 0, g3, x, 0, d, false, wx, 0, g3, false, n, g3, d, 0);
+    TensorGemm.gemm(gh, 0, g3, prevH, 0, h, false, wh, 0, g3, false, n, g3, h, 0);
     Tensor hn = Tensor.zeros(x.dtype(), n, h);
     Tensor nextH = Tensor.zeros(x.dtype(), n, h);
     SeqKernels.gruForward(n, h, gates, 0, g3, gh, 0, g3, b, bhn, prevH, 0, h, hn, nextH, 0, h);
@@ -135,10 +135,10 @@ public final class Gru {
     Tensor dwh = Tensor.zeros(x.dtype(), h, g3);
     Tensor db = Tensor.zeros(x.dtype(), g3);
     Tensor dbhn = Tensor.zeros(x.dtype(), h);
-    SeqKernels.gemm(dx, 0, d, dgx, 0, g3, false, cache.wx(), 0, g3, true, n, d, g3, false);
-    SeqKernels.gemm(dprevH, 0, h, dgh, 0, g3, false, cache.wh(), 0, g3, true, n, h, g3, true);
-    SeqKernels.gemm(dwx, 0, g3, x, 0, d, true, dgx, 0, g3, false, d, g3, n, false);
-    SeqKernels.gemm(dwh, 0, g3, cache.prevH(), 0, h, true, dgh, 0, g3, false, h, g3, n, false);
+    TensorGemm.gemm(dx, 0, d, dgx, 0, g3, false, cache.wx(), 0, g3, true, n, d, g3, 0);
+    TensorGemm.gemm(dprevH, 0, h, dgh, 0, g3, false, cache.wh(), 0, g3, true, n, h, g3, 1);
+    TensorGemm.gemm(dwx, 0, g3, x, 0, d, true, dgx, 0, g3, false, d, g3, n, 0);
+    TensorGemm.gemm(dwh, 0, g3, cache.prevH(), 0, h, true, dgh, 0, g3, false, h, g3, n, 0);
     SeqKernels.sumRows(n, g3, db, 0, dgx, 0, g3);
     SeqKernels.sumRows(n, h, dbhn, 0, dgh, 2 * h, g3);
     return new StepGrads(dx, dprevH, dwx, dwh, db, dbhn);
@@ -204,12 +204,12 @@ public final class Gru {
     Tensor out = Tensor.zeros(x.dtype(), n, tt, h);
     int ldg = tt * g3;
     int ldh = tt * h;
-    SeqKernels.gemm(gates, 0, g3, x, 0, d, false, wx, 0, g3, false, n * tt, g3, d, false);
+    TensorGemm.gemm(gates, 0, g3, x, 0, d, false, wx, 0, g3, false, n * tt, g3, d, 0);
     for (int t = 0; t < tt; t++) {
       Tensor hPrev = t == 0 ? h0 : out;
       int hpOff = t == 0 ? 0 : (t - 1) * h;
       int ldhp = t == 0 ? h : ldh;
-      SeqKernels.gemm(gh, 0, g3, hPrev, hpOff, ldhp, false, wh, 0, g3, false, n, g3, h, false);
+      TensorGemm.gemm(gh, 0, g3, hPrev, hpOff, ldhp, false, wh, 0, g3, false, n, g3, h, 0);
       SeqKernels.gruForward(
           n, h, gates, t * g3, ldg, gh, 0, g3, b, bhn, hPrev, hpOff, ldhp, hn, out, t * h, ldh);
     }
@@ -266,8 +266,7 @@ public final class Gru {
           dhNext,
           0,
           h);
-      SeqKernels.gemm(
-          dhNext, 0, h, dgh, t * g3, ldg, false, cache.wh(), 0, g3, true, n, h, g3, true);
+      TensorGemm.gemm(dhNext, 0, h, dgh, t * g3, ldg, false, cache.wh(), 0, g3, true, n, h, g3, 1);
     }
     Tensor dx = Tensor.zeros(x.dtype(), n, tt, d);
     Tensor dwx = Tensor.zeros(x.dtype(), d, g3);
@@ -275,10 +274,10 @@ public final class Gru {
     Tensor db = Tensor.zeros(x.dtype(), g3);
     Tensor dbhn = Tensor.zeros(x.dtype(), h);
     int rows = n * tt;
-    SeqKernels.gemm(dx, 0, d, dgx, 0, g3, false, cache.wx(), 0, g3, true, rows, d, g3, false);
-    SeqKernels.gemm(dwx, 0, g3, x, 0, d, true, dgx, 0, g3, false, d, g3, rows, false);
+    TensorGemm.gemm(dx, 0, d, dgx, 0, g3, false, cache.wx(), 0, g3, true, rows, d, g3, 0);
+    TensorGemm.gemm(dwx, 0, g3, x, 0, d, true, dgx, 0, g3, false, d, g3, rows, 0);
     Tensor hPrev = Rnn.shiftRight(cache.h(), cache.h0());
-    SeqKernels.gemm(dwh, 0, g3, hPrev, 0, h, true, dgh, 0, g3, false, h, g3, rows, false);
+    TensorGemm.gemm(dwh, 0, g3, hPrev, 0, h, true, dgh, 0, g3, false, h, g3, rows, 0);
     SeqKernels.sumRows(rows, g3, db, 0, dgx, 0, g3);
     SeqKernels.sumRows(rows, h, dbhn, 0, dgh, 2 * h, g3);
     return new Grads(dx, dhNext, dwx, dwh, db, dbhn);

@@ -89,8 +89,8 @@ public final class Lstm {
     b = matching(op, "b", b, "(4H,)", x, "x", g4);
 
     Tensor gates = Tensor.zeros(x.dtype(), n, g4);
-    SeqKernels.gemm(gates, 0, g4, x, 0, d, false, wx, 0, g4, false, n, g4, d, false);
-    SeqKernels.gemm(gates, 0, g4, prevH, 0, h, false, wh, 0, g4, false, n, g4, h, true);
+    TensorGemm.gemm(gates, 0, g4, x, 0, d, false, wx, 0, g4, false, n, g4, d, 0);
+    TensorGemm.gemm(gates, 0, g4, prevH, 0, h, false, wh, 0, g4, false, n, g4, h, 1);
     Tensor nextC = Tensor.zeros(x.dtype(), n, h);
     Tensor tanhC = Tensor.zeros(x.dtype(), n, h);
     Tensor nextH = Tensor.zeros(x.dtype(), n, h);
@@ -126,10 +126,10 @@ public final class Lstm {
     Tensor dwx = Tensor.zeros(x.dtype(), d, g4);
     Tensor dwh = Tensor.zeros(x.dtype(), h, g4);
     Tensor db = Tensor.zeros(x.dtype(), g4);
-    SeqKernels.gemm(dx, 0, d, da, 0, g4, false, cache.wx(), 0, g4, true, n, d, g4, false);
-    SeqKernels.gemm(dprevH, 0, h, da, 0, g4, false, cache.wh(), 0, g4, true, n, h, g4, false);
-    SeqKernels.gemm(dwx, 0, g4, x, 0, d, true, da, 0, g4, false, d, g4, n, false);
-    SeqKernels.gemm(dwh, 0, g4, cache.prevH(), 0, h, true, da, 0, g4, false, h, g4, n, false);
+    TensorGemm.gemm(dx, 0, d, da, 0, g4, false, cache.wx(), 0, g4, true, n, d, g4, 0);
+    TensorGemm.gemm(dprevH, 0, h, da, 0, g4, false, cache.wh(), 0, g4, true, n, h, g4, 0);
+    TensorGemm.gemm(dwx, 0, g4, x, 0, d, true, da, 0, g4, false, d, g4, n, 0);
+    TensorGemm.gemm(dwh, 0, g4, cache.prevH(), 0, h, true, da, 0, g4, false, h, g4, n, 0);
     SeqKernels.sumRows(n, g4, db, 0, da, 0, g4);
     return new StepGrads(dx, dprevH, dc, dwx, dwh, db);
   }
@@ -233,14 +233,14 @@ public final class Lstm {
     int ldg = tt * g4; // row strides of one timestep's block inside the (N, T, .) buffers
     int ldh = tt * h;
     // Input projection of all timesteps at once: (N*T, D) x (D, 4H).
-    SeqKernels.gemm(gates, 0, g4, x, 0, d, false, wx, 0, g4, false, n * tt, g4, d, false);
+    TensorGemm.gemm(gates, 0, g4, x, 0, d, false, wx, 0, g4, false, n * tt, g4, d, 0);
     for (int t = 0; t < tt; t++) {
       if (t == 0) {
-        SeqKernels.gemm(gates, 0, ldg, h0, 0, h, false, wh, 0, g4, false, n, g4, h, true);
+        TensorGemm.gemm(gates, 0, ldg, h0, 0, h, false, wh, 0, g4, false, n, g4, h, 1);
         SeqKernels.lstmForward(n, h, gates, 0, ldg, b, c0, 0, h, c, tanhC, out, 0, ldh);
       } else {
-        SeqKernels.gemm(
-            gates, t * g4, ldg, out, (t - 1) * h, ldh, false, wh, 0, g4, false, n, g4, h, true);
+        TensorGemm.gemm(
+            gates, t * g4, ldg, out, (t - 1) * h, ldh, false, wh, 0, g4, false, n, g4, h, 1);
         SeqKernels.lstmForward(
             n, h, gates, t * g4, ldg, b, c, (t - 1) * h, ldh, c, tanhC, out, t * h, ldh);
       }
@@ -312,18 +312,17 @@ public final class Lstm {
           dhNext,
           dcNext,
           h);
-      SeqKernels.gemm(
-          dhNext, 0, h, da, t * g4, ldg, false, cache.wh(), 0, g4, true, n, h, g4, false);
+      TensorGemm.gemm(dhNext, 0, h, da, t * g4, ldg, false, cache.wh(), 0, g4, true, n, h, g4, 0);
     }
     Tensor dx = Tensor.zeros(x.dtype(), n, tt, d);
     Tensor dwx = Tensor.zeros(x.dtype(), d, g4);
     Tensor dwh = Tensor.zeros(x.dtype(), h, g4);
     Tensor db = Tensor.zeros(x.dtype(), g4);
     int rows = n * tt;
-    SeqKernels.gemm(dx, 0, d, da, 0, g4, false, cache.wx(), 0, g4, true, rows, d, g4, false);
-    SeqKernels.gemm(dwx, 0, g4, x, 0, d, true, da, 0, g4, false, d, g4, rows, false);
+    TensorGemm.gemm(dx, 0, d, da, 0, g4, false, cache.wx(), 0, g4, true, rows, d, g4, 0);
+    TensorGemm.gemm(dwx, 0, g4, x, 0, d, true, da, 0, g4, false, d, g4, rows, 0);
     Tensor hPrev = Rnn.shiftRight(cache.h(), cache.h0());
-    SeqKernels.gemm(dwh, 0, g4, hPrev, 0, h, true, da, 0, g4, false, h, g4, rows, false);
+    TensorGemm.gemm(dwh, 0, g4, hPrev, 0, h, true, da, 0, g4, false, h, g4, rows, 0);
     SeqKernels.sumRows(rows, g4, db, 0, da, 0, g4);
     return new Grads(dx, dhNext, dcNext, dwx, dwh, db);
   }

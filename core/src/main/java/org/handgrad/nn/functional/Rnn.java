@@ -69,8 +69,8 @@ public final class Rnn {
     b = matching(op, "b", b, "(H,)", x, "x", h);
 
     Tensor nextH = Tensor.zeros(x.dtype(), n, h);
-    SeqKernels.gemm(nextH, 0, h, x, 0, d, false, wx, 0, h, false, n, h, d, false);
-    SeqKernels.gemm(nextH, 0, h, prevH, 0, h, false, wh, 0, h, false, n, h, h, true);
+    TensorGemm.gemm(nextH, 0, h, x, 0, d, false, wx, 0, h, false, n, h, d, 0);
+    TensorGemm.gemm(nextH, 0, h, prevH, 0, h, false, wh, 0, h, false, n, h, h, 1);
     SeqKernels.tanhBias(n, h, nextH, 0, h, b);
     return new Forward<>(nextH, new StepCache(x, prevH, wx, wh, nextH));
   }
@@ -99,10 +99,10 @@ public final class Rnn {
     Tensor dwx = Tensor.zeros(x.dtype(), d, h);
     Tensor dwh = Tensor.zeros(x.dtype(), h, h);
     Tensor db = Tensor.zeros(x.dtype(), h);
-    SeqKernels.gemm(dx, 0, d, da, 0, h, false, cache.wx(), 0, h, true, n, d, h, false);
-    SeqKernels.gemm(dprevH, 0, h, da, 0, h, false, cache.wh(), 0, h, true, n, h, h, false);
-    SeqKernels.gemm(dwx, 0, h, x, 0, d, true, da, 0, h, false, d, h, n, false);
-    SeqKernels.gemm(dwh, 0, h, prevH, 0, h, true, da, 0, h, false, h, h, n, false);
+    TensorGemm.gemm(dx, 0, d, da, 0, h, false, cache.wx(), 0, h, true, n, d, h, 0);
+    TensorGemm.gemm(dprevH, 0, h, da, 0, h, false, cache.wh(), 0, h, true, n, h, h, 0);
+    TensorGemm.gemm(dwx, 0, h, x, 0, d, true, da, 0, h, false, d, h, n, 0);
+    TensorGemm.gemm(dwh, 0, h, prevH, 0, h, true, da, 0, h, false, h, h, n, 0);
     SeqKernels.sumRows(n, h, db, 0, da, 0, h);
     return new StepGrads(dx, dprevH, dwx, dwh, db);
   }
@@ -157,14 +157,13 @@ public final class Rnn {
     Tensor out = Tensor.zeros(x.dtype(), n, tt, h);
     int ld = tt * h; // row stride of one timestep's (N, H) block inside (N, T, H)
     // Input projection of all timesteps at once: rows n*T + t of x (N*T, D) times wx.
-    SeqKernels.gemm(out, 0, h, x, 0, d, false, wx, 0, h, false, n * tt, h, d, false);
+    TensorGemm.gemm(out, 0, h, x, 0, d, false, wx, 0, h, false, n * tt, h, d, 0);
     for (int t = 0; t < tt; t++) {
       if (t == 0) {
-        SeqKernels.gemm(out, 0, ld, h0, 0, h, false, wh, 0, h, false, n, h, h, true);
+        TensorGemm.gemm(out, 0, ld, h0, 0, h, false, wh, 0, h, false, n, h, h, 1);
       } else {
         // A = h_{t-1} and C = h_t are disjoint row blocks of the same array.
-        SeqKernels.gemm(
-            out, t * h, ld, out, (t - 1) * h, ld, false, wh, 0, h, false, n, h, h, true);
+        TensorGemm.gemm(out, t * h, ld, out, (t - 1) * h, ld, false, wh, 0, h, false, n, h, h, 1);
       }
       SeqKernels.tanhBias(n, h, out, t * h, ld, b);
     }
@@ -197,18 +196,18 @@ public final class Rnn {
     for (int t = tt - 1; t >= 0; t--) {
       SeqKernels.addRows(n, hid, dhNext, 0, hid, dh, t * hid, ld);
       SeqKernels.tanhBackward(n, hid, da, t * hid, ld, dhNext, 0, hid, h, t * hid, ld);
-      SeqKernels.gemm(
-          dhNext, 0, hid, da, t * hid, ld, false, cache.wh(), 0, hid, true, n, hid, hid, false);
+      TensorGemm.gemm(
+          dhNext, 0, hid, da, t * hid, ld, false, cache.wh(), 0, hid, true, n, hid, hid, 0);
     }
     Tensor dx = Tensor.zeros(x.dtype(), n, tt, d);
     Tensor dwx = Tensor.zeros(x.dtype(), d, hid);
     Tensor dwh = Tensor.zeros(x.dtype(), hid, hid);
     Tensor db = Tensor.zeros(x.dtype(), hid);
     int rows = n * tt;
-    SeqKernels.gemm(dx, 0, d, da, 0, hid, false, cache.wx(), 0, hid, true, rows, d, hid, false);
-    SeqKernels.gemm(dwx, 0, hid, x, 0, d, true, da, 0, hid, false, d, hid, rows, false);
+    TensorGemm.gemm(dx, 0, d, da, 0, hid, false, cache.wx(), 0, hid, true, rows, d, hid, 0);
+    TensorGemm.gemm(dwx, 0, hid, x, 0, d, true, da, 0, hid, false, d, hid, rows, 0);
     Tensor hPrev = shiftRight(h, cache.h0());
-    SeqKernels.gemm(dwh, 0, hid, hPrev, 0, hid, true, da, 0, hid, false, hid, hid, rows, false);
+    TensorGemm.gemm(dwh, 0, hid, hPrev, 0, hid, true, da, 0, hid, false, hid, hid, rows, 0);
     SeqKernels.sumRows(rows, hid, db, 0, da, 0, hid);
     return new Grads(dx, dhNext, dwx, dwh, db);
   }

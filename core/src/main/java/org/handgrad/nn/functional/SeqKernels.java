@@ -1,6 +1,5 @@
 package org.handgrad.nn.functional;
 
-import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.RecurrentCells;
 import org.handgrad.kernels.RowOps;
 import org.handgrad.tensor.DType;
@@ -17,62 +16,6 @@ final class SeqKernels {
 
   private static boolean f32(Tensor t) {
     return t.dtype() == DType.FLOAT32;
-  }
-
-  /** {@code C = op(A) op(B) (+ C when accumulate)}; op(A) is (m, k), op(B) is (k, n). */
-  static void gemm(
-      Tensor c,
-      int cOff,
-      int ldc,
-      Tensor a,
-      int aOff,
-      int lda,
-      boolean transA,
-      Tensor b,
-      int bOff,
-      int ldb,
-      boolean transB,
-      int m,
-      int n,
-      int k,
-      boolean accumulate) {
-    if (f32(c)) {
-      Gemm.sgemm(
-          c.floatStorage(),
-          c.offset() + cOff,
-          ldc,
-          a.floatStorage(),
-          a.offset() + aOff,
-          lda,
-          transA,
-          b.floatStorage(),
-          b.offset() + bOff,
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1f,
-          accumulate ? 1f : 0f);
-    } else {
-      Gemm.dgemm(
-          c.doubleStorage(),
-          c.offset() + cOff,
-          ldc,
-          a.doubleStorage(),
-          a.offset() + aOff,
-          lda,
-          transA,
-          b.doubleStorage(),
-          b.offset() + bOff,
-          ldb,
-          transB,
-          m,
-          n,
-          k,
-          1.0,
-          accumulate ? 1.0 : 0.0);
-    }
   }
 
   /** {@code y[r, :] += x[r, :]} for r < rows. */

@@ -53,7 +53,7 @@ public final class TemporalAffine {
 
     int rows = n * tt;
     Tensor out = Tensor.zeros(x.dtype(), n, tt, m);
-    SeqKernels.gemm(out, 0, m, x, 0, d, false, w, 0, m, false, rows, m, d, false);
+    TensorGemm.gemm(out, 0, m, x, 0, d, false, w, 0, m, false, rows, m, d, 0);
     SeqKernels.addBias(rows, m, out, 0, m, b);
     return new Forward<>(out, new Cache(x, w));
   }
@@ -80,8 +80,8 @@ public final class TemporalAffine {
     Tensor dx = Tensor.zeros(x.dtype(), n, tt, d);
     Tensor dw = Tensor.zeros(x.dtype(), d, m);
     Tensor db = Tensor.zeros(x.dtype(), m);
-    SeqKernels.gemm(dx, 0, d, dout, 0, m, false, w, 0, m, true, rows, d, m, false);
-    SeqKernels.gemm(dw, 0, m, x, 0, d, true, dout, 0, m, false, d, m, rows, false);
+    TensorGemm.gemm(dx, 0, d, dout, 0, m, false, w, 0, m, true, rows, d, m, 0);
+    TensorGemm.gemm(dw, 0, m, x, 0, d, true, dout, 0, m, false, d, m, rows, 0);
     SeqKernels.sumRows(rows, m, db, 0, dout, 0, m);
     return new Grads(dx, dw, db);
   }
