@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
 import org.handgrad.io.Safetensors;
 import org.handgrad.nn.Parameter;
@@ -28,11 +28,11 @@ import org.handgrad.tensor.Tensor;
  *       the trainer's options, iteration count and loss history.
  * </ul>
  *
- * <p>Every file is written to a temporary file in the folder and renamed over its target, so a
- * crash never leaves a half-written file; the config is written last, so a folder whose config
- * exists has complete tensor files from the same or a later save (a crash between the renames of
- * one save can pair new tensors with the previous config: the iteration count then lags, which
- * resumption tolerates).
+ * <p>Every file is written atomically (a synced temporary file renamed over its target, {@link
+ * AtomicFiles}), so a crash never leaves a half-written file; the config is written last, so a
+ * folder whose config exists has complete tensor files from the same or a later save (a crash
+ * between the renames of one save can pair new tensors with the previous config: the iteration
+ * count then lags, which resumption tolerates).
  */
 public final class CaptionCheckpoint {
   private CaptionCheckpoint() {}
@@ -104,9 +104,12 @@ public final class CaptionCheckpoint {
       tensors.put(p.name(), p.value());
     }
     tensors.putAll(model.buffers());
-    Safetensors.write(dir.resolve(MODEL_FILE), tensors, Map.of("format", FORMAT));
+    AtomicFiles.write(
+        dir.resolve(MODEL_FILE), Safetensors.toBytes(tensors, Map.of("format", FORMAT)));
     if (optimizerState != null) {
-      Safetensors.write(dir.resolve(OPTIMIZER_FILE), optimizerState, Map.of("format", FORMAT));
+      AtomicFiles.write(
+          dir.resolve(OPTIMIZER_FILE),
+          Safetensors.toBytes(optimizerState, Map.of("format", FORMAT)));
     }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("format", FORMAT);
@@ -120,7 +123,8 @@ public final class CaptionCheckpoint {
       t.put("loss_history", trainer.lossHistory());
       json.put("trainer", t);
     }
-    writeAtomically(dir.resolve(CONFIG_FILE), Json.writePretty(json));
+    AtomicFiles.write(
+        dir.resolve(CONFIG_FILE), Json.writePretty(json).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -271,18 +275,5 @@ public final class CaptionCheckpoint {
           "CaptionCheckpoint: " + dir.resolve(MODEL_FILE) + " has no tensor '" + name + "'");
     }
     return t;
-  }
-
-  /** Temp file in the same folder, then an atomic rename over the target. */
-  private static void writeAtomically(Path file, String text) throws IOException {
-    Path tmp =
-        Files.createTempFile(
-            file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 }
