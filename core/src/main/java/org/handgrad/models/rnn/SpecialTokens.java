@@ -1,0 +1,43 @@
+package org.handgrad.models.rnn;
+
+/**
+ * The ids of the special tokens of a captioning vocabulary (CS231n's {@code word_to_idx['<NULL>']}
+ * etc.): padding, start of caption, end of caption.
+ *
+ * @param nullIdx padding after the end of a caption; masked out of the loss, pads decoded output
+ * @param startIdx fed as the first input word
+ * @param endIdx ends a caption; decoding of a sequence stops once it is produced
+ */
+public record SpecialTokens(int nullIdx, int startIdx, int endIdx) {
+  /** Validates that the ids are non-negative and distinct. */
+  public SpecialTokens {
+    if (nullIdx < 0 || startIdx < 0 || endIdx < 0) {
+      throw new IllegalArgumentException(
+          "SpecialTokens: ids must be >= 0, got null="
+              + nullIdx
+              + " start="
+              + startIdx
+              + " end="
+              + endIdx);
+    }
+    if (nullIdx == startIdx || nullIdx == endIdx || startIdx == endIdx) {
+      throw new IllegalArgumentException(
+          "SpecialTokens: ids must be distinct, got null="
+              + nullIdx
+              + " start="
+              + startIdx
+              + " end="
+              + endIdx);
+    }
+  }
+
+  /** CS231n's COCO vocabulary order: {@code <NULL>} = 0, {@code <START>} = 1, {@code <END>} = 2. */
+  public static SpecialTokens cs231n() {
+    return new SpecialTokens(0, 1, 2);
+  }
+
+  /** The largest of the three ids: a vocabulary must be larger than this. */
+  int maxId() {
+    return Math.max(nullIdx, Math.max(startIdx, endIdx));
+  }
+}
