@@ -248,9 +248,12 @@ public final class SyntheticShapes {
 
   /**
    * Whether the point (u, v) of the shape's unit frame (v points down, the shape fits the unit
-   * disc) is inside the shape.
+   * disc) is inside the shape. Public as a drawing primitive for other generators (the synthetic
+   * captions).
+   *
+   * @param shape index into {@link #CLASSES}
    */
-  static boolean inside(int shape, double u, double v) {
+  public static boolean inside(int shape, double u, double v) {
     double au = Math.abs(u);
     double av = Math.abs(v);
     double q = u * u + v * v;

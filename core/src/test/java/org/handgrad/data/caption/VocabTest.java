@@ -112,6 +112,18 @@ class VocabTest {
   }
 
   @Test
+  void encodeDecodeRoundTrip() {
+    Vocab v = SyntheticCaptions.vocab();
+    for (String c :
+        List.of(
+            "a small red circle above a large blue square",
+            "a large green triangle on the left",
+            "a small yellow triangle to the left of a large purple diamond")) {
+      assertEquals(c, v.decodeCaption(v.encode(c, SyntheticCaptions.CAPTION_LENGTH)));
+    }
+  }
+
+  @Test
   void jsonRoundTripInCs231nLayout(@TempDir Path dir) throws IOException {
     String json = V.toJson();
     assertTrue(json.startsWith("{\n  \"idx_to_word\": [\n    \"<NULL>\","), json);
