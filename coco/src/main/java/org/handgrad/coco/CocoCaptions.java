@@ -1,0 +1,326 @@
+package org.handgrad.coco;
+
+import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Node;
+import io.jhdf.exceptions.HdfException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.handgrad.data.caption.CaptionDataset;
+import org.handgrad.data.caption.CaptionSplit;
+import org.handgrad.data.caption.Vocab;
+import org.handgrad.tensor.Rng;
+import org.handgrad.tensor.Shapes;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * Reads CS231n's COCO 2014 captioning data (assignment 3, {@code load_coco_data}) from a folder.
+ *
+ * <p>Files, as CS231n's {@code get_coco_captioning.sh} unpacks them:
+ *
+ * <ul>
+ *   <li>{@code coco2014_captions.h5}: datasets {@code train_captions} (M, 17) int32, {@code
+ *       train_image_idxs} (M,) int32, {@code val_captions}, {@code val_image_idxs} (CS231n: 400135
+ *       train and 195954 val captions);
+ *   <li>features per split: {@code train2014_vgg16_fc7_pca.h5} (PCA, D = 512) or {@code
+ *       train2014_vgg16_fc7.h5} (VGG-16 fc7, D = 4096), each holding a dataset {@code features} (N,
+ *       D) float32 (CS231n: 82783 train and 40504 val images); likewise {@code val2014_...};
+ *   <li>{@code coco2014_vocab.json}: {@code idx_to_word} / {@code word_to_idx} (1004 tokens);
+ *   <li>{@code train2014_urls.txt}, {@code val2014_urls.txt}: one image URL per line.
+ * </ul>
+ *
+ * <p>Two layouts of the features are accepted: CS231n's separate feature files (preferred, as
+ * CS231n reads them after the captions file and they replace anything of the same name), or
+ * datasets {@code train_features} / {@code val_features} inside the captions file (used when the
+ * feature file is absent; {@link Options#pcaFeatures} then has no effect). URL files are optional
+ * here (CS231n requires them): absent, the splits have no URLs.
+ *
+ * <p>Captions may be stored as any integer type and are returned as int32; features as float32 or
+ * float64 and are returned as float32 (CS231n's files hold int32 and float32). Every file and
+ * dataset is checked for presence, rank and agreeing sizes, image indices against the number of
+ * images and tokens against the vocabulary; errors are {@link IOException}s naming the file and the
+ * dataset.
+ */
+public final class CocoCaptions {
+  private CocoCaptions() {}
+
+  /** The captions file name. */
+  public static final String CAPTIONS_FILE = "coco2014_captions.h5";
+
+  /** The vocabulary file name. */
+  public static final String VOCAB_FILE = "coco2014_vocab.json";
+
+  /** The splits, in CS231n's names. */
+  public static final List<String> SPLITS = List.of("train", "val");
+
+  /**
+   * Loading options, CS231n's {@code load_coco_data(max_train=None, pca_features=True)}.
+   *
+   * @param pcaFeatures read the 512-d PCA features ({@code *_vgg16_fc7_pca.h5}) rather than the
+   *     4096-d fc7 features
+   * @param maxTrain keep this many training captions, drawn uniformly with replacement as CS231n
+   *     does, or {@link #ALL}
+   * @param seed seeds the {@link Rng} of the subsampling
+   */
+  public record Options(boolean pcaFeatures, int maxTrain, long seed) {
+    /** {@code maxTrain} value that keeps every training caption. */
+    public static final int ALL = -1;
+
+    /** Validates maxTrain. */
+    public Options {
+      if (maxTrain < ALL) {
+        throw new IllegalArgumentException(
+            "coco: maxTrain must be >= 0 or ALL (-1), got " + maxTrain);
+      }
+    }
+
+    /** CS231n's defaults: PCA features, every training caption. */
+    public static Options defaults() {
+      return new Options(true, ALL, 0);
+    }
+  }
+
+  /** Loads with {@link Options#defaults()}. */
+  public static CaptionDataset load(Path dir) throws IOException {
+    return load(dir, Options.defaults());
+  }
+
+  /**
+   * Loads the train and val splits and the vocabulary from a folder.
+   *
+   * @return dataset "coco2014" with splits "train" and "val": captions (M, T) int32, image indices
+   *     (M), features (N, D) float32, URLs (N or none)
+   * @throws IOException when a file or dataset is missing, unreadable or inconsistent, naming it
+   */
+  public static CaptionDataset load(Path dir, Options options) throws IOException {
+    Path captionsFile = dir.resolve(CAPTIONS_FILE);
+    Path vocabFile = dir.resolve(VOCAB_FILE);
+    requireFile(captionsFile);
+    requireFile(vocabFile);
+    Vocab vocab = Vocab.load(vocabFile);
+    Map<String, CaptionSplit> splits = new LinkedHashMap<>();
+    try (HdfFile h5 = open(captionsFile)) {
+      for (String split : SPLITS) {
+        splits.put(split, readSplit(dir, h5, captionsFile, split, options.pcaFeatures()));
+      }
+    } catch (HdfException e) {
+      throw new IOException("coco: " + captionsFile + ": cannot read HDF5: " + e.getMessage(), e);
+    }
+    if (options.maxTrain() != Options.ALL) {
+      // CS231n: mask = np.random.randint(num_train, size=max_train), captions and indices only.
+      splits.put(
+          "train", splits.get("train").subsample(options.maxTrain(), new Rng(options.seed())));
+    }
+    try {
+      return new CaptionDataset("coco2014", vocab, splits);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(
+          "coco: " + captionsFile + " and " + vocabFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static CaptionSplit readSplit(
+      Path dir, HdfFile h5, Path captionsFile, String split, boolean pca) throws IOException {
+    Dataset captionsSet = dataset(h5, captionsFile, split + "_captions");
+    int[] captionsShape = shape(captionsSet, captionsFile, 2);
+    if (captionsShape[1] < 2) {
+      throw new IOException(
+          "coco: "
+              + captionsFile
+              + ": dataset '"
+              + split
+              + "_captions' has shape "
+              + Shapes.str(captionsShape)
+              + ", expected (M, T) with T >= 2");
+    }
+    int[] captions = ints(captionsSet, captionsFile);
+    Dataset idxSet = dataset(h5, captionsFile, split + "_image_idxs");
+    int[] idxShape = shape(idxSet, captionsFile, 1);
+    if (idxShape[0] != captionsShape[0]) {
+      throw new IOException(
+          "coco: "
+              + captionsFile
+              + ": dataset '"
+              + split
+              + "_image_idxs' has shape "
+              + Shapes.str(idxShape)
+              + " but '"
+              + split
+              + "_captions' has "
+              + Shapes.str(captionsShape)
+              + ": expected one image index per caption");
+    }
+    int[] imageIdxs = ints(idxSet, captionsFile);
+    Tensor features = readFeatures(dir, h5, captionsFile, split, pca);
+    List<String> urls = readUrls(dir.resolve(split + "2014_urls.txt"), features.shape(0));
+    try {
+      return new CaptionSplit(
+          Tensor.of(captions, captionsShape[0], captionsShape[1]), imageIdxs, features, urls);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(
+          "coco: " + captionsFile + ": split " + split + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The separate features file when present, else {@code <split>_features} in the captions file.
+   */
+  private static Tensor readFeatures(
+      Path dir, HdfFile h5, Path captionsFile, String split, boolean pca) throws IOException {
+    Path file = dir.resolve(split + "2014_vgg16_fc7" + (pca ? "_pca" : "") + ".h5");
+    if (Files.isRegularFile(file)) {
+      try (HdfFile f = open(file)) {
+        return floats(dataset(f, file, "features"), file);
+      } catch (HdfException e) {
+        throw new IOException("coco: " + file + ": cannot read HDF5: " + e.getMessage(), e);
+      }
+    }
+    String name = split + "_features";
+    if (!h5.getChildren().containsKey(name)) {
+      throw new IOException(
+          "coco: no "
+              + split
+              + " features: neither "
+              + file
+              + " (dataset 'features') nor dataset '"
+              + name
+              + "' in "
+              + captionsFile);
+    }
+    return floats(dataset(h5, captionsFile, name), captionsFile);
+  }
+
+  /** The URL lines, stripped as CS231n's {@code line.strip()}; none when the file is absent. */
+  private static List<String> readUrls(Path file, int numImages) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return List.of();
+    }
+    List<String> urls = new ArrayList<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      urls.add(line.strip());
+    }
+    if (urls.size() != numImages) {
+      throw new IOException(
+          "coco: " + file + " has " + urls.size() + " URLs for " + numImages + " images");
+    }
+    return urls;
+  }
+
+  // ---------------------------------------------------------------- HDF5 helpers
+
+  private static void requireFile(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("coco: missing file " + file);
+    }
+  }
+
+  private static HdfFile open(Path file) throws IOException {
+    try {
+      return new HdfFile(file);
+    } catch (HdfException e) {
+      throw new IOException("coco: " + file + ": not a readable HDF5 file: " + e.getMessage(), e);
+    }
+  }
+
+  /** The dataset at the root of the file with this name. */
+  private static Dataset dataset(HdfFile h5, Path file, String name) throws IOException {
+    Map<String, Node> children = h5.getChildren();
+    Node node = children.get(name);
+    if (node == null) {
+      throw new IOException(
+          "coco: " + file + ": missing dataset '" + name + "' (has " + children.keySet() + ")");
+    }
+    if (!(node instanceof Dataset d)) {
+      throw new IOException("coco: " + file + ": '" + name + "' is a group, expected a dataset");
+    }
+    return d;
+  }
+
+  private static int[] shape(Dataset d, Path file, int rank) throws IOException {
+    int[] dims = d.getDimensions();
+    if (dims.length != rank) {
+      throw new IOException(
+          "coco: "
+              + file
+              + ": dataset '"
+              + d.getName()
+              + "' has shape "
+              + Shapes.str(dims)
+              + ", expected "
+              + rank
+              + " dimensions");
+    }
+    return dims;
+  }
+
+  /** Any integer dataset as int32 values, row-major. */
+  private static int[] ints(Dataset d, Path file) throws IOException {
+    Object data = d.getDataFlat();
+    if (data instanceof int[] a) {
+      return a;
+    }
+    if (data instanceof long[] a) {
+      int[] out = new int[a.length];
+      for (int i = 0; i < a.length; i++) {
+        if (a[i] != (int) a[i]) {
+          throw new IOException(
+              "coco: " + file + ": dataset '" + d.getName() + "' holds " + a[i] + ", beyond int32");
+        }
+        out[i] = (int) a[i];
+      }
+      return out;
+    }
+    if (data instanceof short[] a) {
+      int[] out = new int[a.length];
+      for (int i = 0; i < a.length; i++) {
+        out[i] = a[i];
+      }
+      return out;
+    }
+    if (data instanceof byte[] a) {
+      int[] out = new int[a.length];
+      for (int i = 0; i < a.length; i++) {
+        out[i] = a[i];
+      }
+      return out;
+    }
+    throw new IOException(
+        "coco: "
+            + file
+            + ": dataset '"
+            + d.getName()
+            + "' holds "
+            + d.getJavaType().getSimpleName()
+            + ", expected integers");
+  }
+
+  /** A 2-D float dataset as a float32 (N, D) tensor. */
+  private static Tensor floats(Dataset d, Path file) throws IOException {
+    int[] dims = shape(d, file, 2);
+    Object data = d.getDataFlat();
+    if (data instanceof float[] a) {
+      return Tensor.of(a, dims);
+    }
+    if (data instanceof double[] a) {
+      float[] out = new float[a.length];
+      for (int i = 0; i < a.length; i++) {
+        out[i] = (float) a[i];
+      }
+      return Tensor.of(out, dims);
+    }
+    throw new IOException(
+        "coco: "
+            + file
+            + ": dataset '"
+            + d.getName()
+            + "' holds "
+            + d.getJavaType().getSimpleName()
+            + ", expected float32 or float64 features");
+  }
+}
