@@ -25,6 +25,7 @@ public final class GradCheckSuite {
     checks.putAll(org.handgrad.nn.checks.ConvChecks.checks());
     checks.putAll(org.handgrad.nn.checks.RnnChecks.checks());
     checks.putAll(org.handgrad.nn.checks.ModuleChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.SigmoidCrossEntropyChecks.checks());
     return checks;
   }
 

@@ -259,7 +259,12 @@ public final class CaptionCheckpoint {
     return n.intValue();
   }
 
-  static DType dtype(String name) {
+  /**
+   * The dtype for its NumPy name ("float32", "float64", "int32"), as checkpoints store it.
+   *
+   * @throws IllegalArgumentException for another name
+   */
+  public static DType dtype(String name) {
     for (DType d : DType.values()) {
       if (d.numpyName().equals(name)) {
         return d;

@@ -16,7 +16,8 @@ import org.handgrad.tensor.Tensor;
 /**
  * Float64 gradient checks of the whole captioning loss (CS231n checks {@code model.loss} of the
  * CaptioningRNN with {@code eval_numerical_gradient}): every decoder parameter and the features,
- * for the RNN and the LSTM cell, and every parameter of the conv encoder + LSTM composite.
+ * for the RNN and the LSTM cell, every parameter of the conv encoder + LSTM composite, and every
+ * parameter of the encoder's word-detector pretraining objective.
  *
  * <p>Why a five-point stencil: the loss is a sum over timesteps of size ~10, so a two-point
  * difference with h = 1e-5 has a round-off floor of eps |L| / h ~ 2e-10, a relative error above
@@ -59,6 +60,7 @@ public final class CaptioningChecks {
     m.put("captioning_rnn", () -> decoder("captioning_rnn", CellType.RNN, 31));
     m.put("captioning_lstm", () -> decoder("captioning_lstm", CellType.LSTM, 34));
     m.put("captioning_conv_lstm", CaptioningChecks::convLstm);
+    m.put("captioning_word_detector", CaptioningChecks::wordDetector);
     return m;
   }
 
@@ -122,6 +124,31 @@ public final class CaptioningChecks {
     DoubleSupplier loss = () -> model.loss(images, captions);
     List<GradCheckResult> out = new ArrayList<>();
     for (Parameter p : model.parameters()) {
+      out.add(
+          result(name, "d" + p.name(), fivePoint(loss, p.value(), STEP), analytic.get(p.name())));
+    }
+    return out;
+  }
+
+  /** The encoder pretraining objective: conv encoder, detector head, sigmoid cross-entropy. */
+  private static List<GradCheckResult> wordDetector() {
+    String name = "captioning_word_detector";
+    long seed = 43;
+    ConvEncoder enc =
+        new ConvEncoder(new ConvEncoder.Config(2, 4, List.of(3), D, DType.FLOAT64, seed));
+    WordDetector det = new WordDetector(enc, V, DType.FLOAT64, seed);
+    redraw(det.parameters(), seed + 1000, 0.5);
+    Tensor images = normal(seed + 1, 1.0, N, 2, 4, 4);
+    Tensor captions = randomCaptions(seed + 2, N, T, V);
+    Tensor targets =
+        WordDetector.bagOfWords(
+            CaptionData.paired(images, captions), V, SpecialTokens.cs231n(), DType.FLOAT64);
+    det.loss(images, targets);
+    Map<String, Tensor> analytic = new LinkedHashMap<>();
+    det.parameters().forEach(p -> analytic.put(p.name(), p.grad().copy()));
+    DoubleSupplier loss = () -> det.loss(images, targets);
+    List<GradCheckResult> out = new ArrayList<>();
+    for (Parameter p : det.parameters()) {
       out.add(
           result(name, "d" + p.name(), fivePoint(loss, p.value(), STEP), analytic.get(p.name())));
     }
