@@ -42,7 +42,7 @@ class TrainInterruptTest {
             "--data",
             "shapes",
             "--num-train",
-            "2000",
+            "500",
             "--num-test",
             "20",
             "--epochs",
