@@ -80,7 +80,9 @@ final class Joining {
   static List<Tensor> split(Tensor x, int axis, int sections) {
     int a = Shapes.axis("split", axis, x.ndim());
     int dim = x.shapeRef()[a];
-    if (sections <= 0 || dim % sections != 0) {
+    // An empty axis splits into any number of empty parts in NumPy; we cap the count at one part
+    // per element (or one for an empty axis) so a stray huge count cannot allocate a huge list.
+    if (sections <= 0 || sections > Math.max(dim, 1) || dim % sections != 0) {
       throw new IllegalArgumentException(
           "split: axis "
               + axis

@@ -1181,7 +1181,8 @@ public final class Tensor {
   /**
    * Splits an axis into {@code sections} equal parts, returned as views.
    *
-   * @throws IllegalArgumentException when the axis size is not divisible
+   * @throws IllegalArgumentException when the axis size is not divisible, or {@code sections} is
+   *     not in [1, max(size, 1)] (NumPy lets an empty axis split into any count; we allow one)
    */
   public List<Tensor> split(int axis, int sections) {
     return Joining.split(this, axis, sections);

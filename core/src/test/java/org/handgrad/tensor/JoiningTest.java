@@ -77,6 +77,12 @@ class JoiningTest {
         e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(10).split(0, 3));
     assertEquals("split: axis 0 of size 10 cannot be split into 3 equal sections", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Tensor.zeros(0, 2).split(0, Integer.MAX_VALUE));
+    assertEquals(
+        "split: axis 0 of size 0 cannot be split into 2147483647 equal sections", e.getMessage());
+    assertEquals(1, Tensor.zeros(0, 2).split(0, 1).size());
     e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(10).splitSizes(0, 3, 3));
     assertEquals("split: sizes [3, 3] add up to 6, not to the size 10 of axis 0", e.getMessage());
     e =
