@@ -167,6 +167,12 @@ public final class CaptionCommand implements Runnable {
     double pretrainLr;
 
     @Option(
+        names = "--pretrain-batch-size",
+        defaultValue = "50",
+        description = "images per pretraining update (${DEFAULT-VALUE})")
+    int pretrainBatchSize;
+
+    @Option(
         names = "--train-size",
         defaultValue = "10000",
         description = "training images (${DEFAULT-VALUE})")
@@ -317,7 +323,7 @@ public final class CaptionCommand implements Runnable {
               .withLearningRate(pretrainLr)
               .withLrDecay(1.0)
               .withNumEpochs(pretrainEpochs)
-              .withBatchSize(50),
+              .withBatchSize(pretrainBatchSize),
           (epoch, loss) -> {
             WordDetector.Scores s =
                 WordDetector.Scores.of(
