@@ -272,6 +272,32 @@ public final class CaptioningRnn implements StepModel {
     return Decoders.decode(this, features, tokens(), new Decoding.Greedy(), maxLength, null);
   }
 
+  /**
+   * Beam search ranked by summed log-probability (see {@link Decoding.Beam}; width 1 is {@link
+   * #sample(Tensor, int)}).
+   *
+   * @param features image features, shape (N, D)
+   * @param beamWidth hypotheses kept per caption, &gt;= 1
+   * @param maxLength number of words generated at most, &gt; 0
+   * @return int32 captions (N, maxLength), as {@link #sample(Tensor, int)}
+   */
+  public Tensor beamSearch(Tensor features, int beamWidth, int maxLength) {
+    return Decoders.decode(this, features, tokens(), new Decoding.Beam(beamWidth), maxLength, null);
+  }
+
+  /**
+   * Decodes with any method: greedy, beam, or temperature / top-k / top-p sampling.
+   *
+   * @param features image features, shape (N, D)
+   * @param decoding the method
+   * @param maxLength number of words generated at most, &gt; 0
+   * @param rng randomness of {@link Decoding.Sampling}; may be null otherwise
+   * @return int32 captions (N, maxLength), as {@link #sample(Tensor, int)}
+   */
+  public Tensor sample(Tensor features, Decoding decoding, int maxLength, Rng rng) {
+    return Decoders.decode(this, features, tokens(), decoding, maxLength, rng);
+  }
+
   // ---------------------------------------------------------------- argument checks
 
   private void checkFeatures(String op, Tensor features) {
