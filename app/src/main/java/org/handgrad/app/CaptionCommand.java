@@ -133,16 +133,28 @@ public final class CaptionCommand implements Runnable {
         description = "sgd, sgd_momentum, nesterov, rmsprop, adam, adamw (${DEFAULT-VALUE})")
     String updateRule;
 
-    @Option(names = "--clip", defaultValue = "5", description = "max gradient norm, 0 = off")
+    @Option(
+        names = "--clip",
+        defaultValue = "5",
+        description = "max gradient norm, 0 = off (${DEFAULT-VALUE})")
     double clip;
 
-    @Option(names = "--hidden", defaultValue = "256", description = "hidden size H")
+    @Option(
+        names = "--hidden",
+        defaultValue = "256",
+        description = "hidden size H (${DEFAULT-VALUE})")
     int hidden;
 
-    @Option(names = "--wordvec", defaultValue = "64", description = "word vector size W")
+    @Option(
+        names = "--wordvec",
+        defaultValue = "64",
+        description = "word vector size W (${DEFAULT-VALUE})")
     int wordvec;
 
-    @Option(names = "--features", defaultValue = "128", description = "image feature size D")
+    @Option(
+        names = "--features",
+        defaultValue = "128",
+        description = "image feature size D (${DEFAULT-VALUE})")
     int features;
 
     @Option(
@@ -190,13 +202,22 @@ public final class CaptionCommand implements Runnable {
         description = "held-out images scored after each epoch, 0 = none (${DEFAULT-VALUE})")
     int evalSize;
 
-    @Option(names = "--seed", defaultValue = "1", description = "model and minibatch seed")
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "model and minibatch seed (${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--data-seed", defaultValue = "1", description = "dataset seed")
+    @Option(
+        names = "--data-seed",
+        defaultValue = "1",
+        description = "dataset seed (${DEFAULT-VALUE})")
     long dataSeed;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64")
+    @Option(
+        names = "--dtype",
+        defaultValue = "float32",
+        description = "float32 or float64 (${DEFAULT-VALUE})")
     String dtype;
 
     @Option(
@@ -207,7 +228,10 @@ public final class CaptionCommand implements Runnable {
         description = "also train the image-blind baseline (default: yes)")
     boolean baseline;
 
-    @Option(names = "--out", defaultValue = "runs/caption", description = "run folder")
+    @Option(
+        names = "--out",
+        defaultValue = "runs/caption",
+        description = "run folder (${DEFAULT-VALUE})")
     Path out;
 
     @Override

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       TrainCommand.class,
       EvalCommand.class,
-      PredictCommand.class
+      PredictCommand.class,
+      CaptionCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
