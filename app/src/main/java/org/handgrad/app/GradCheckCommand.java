@@ -2,11 +2,13 @@ package org.handgrad.app;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.handgrad.models.ModelChecks;
 import org.handgrad.nn.GradCheckResult;
 import org.handgrad.nn.GradCheckSuite;
 import picocli.CommandLine.Command;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./handgrad gradcheck [layer...]}: runs the float64 gradient checks of {@link
- * GradCheckSuite} and prints them as the CS231n notebooks do, one row per checked gradient.
+ * GradCheckSuite} (layers) and {@link ModelChecks} (whole models, names {@code model_*}) and prints
+ * them as the CS231n notebooks do, one row per checked gradient.
  */
 @Command(
     name = "gradcheck",
@@ -63,7 +66,7 @@ public final class GradCheckCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Map<String, Supplier<List<GradCheckResult>>> checks = GradCheckSuite.all();
+    Map<String, Supplier<List<GradCheckResult>>> checks = allChecks();
     if (list) {
       checks.keySet().forEach(out::println);
       out.flush();
@@ -89,7 +92,7 @@ public final class GradCheckCommand implements Callable<Integer> {
     for (String name : names) {
       List<GradCheckResult> rows;
       try {
-        rows = GradCheckSuite.run(List.of(name));
+        rows = checks.get(name).get();
       } catch (RuntimeException e) {
         out.flush();
         err.println("gradcheck: the " + name + " check threw " + e);
@@ -111,6 +114,16 @@ public final class GradCheckCommand implements Callable<Integer> {
     out.println(summary(names.size(), passed, failed, seconds));
     out.flush();
     return failed == 0 ? 0 : FAILED;
+  }
+
+  /**
+   * The layer checks of {@link GradCheckSuite} followed by the whole-model checks of {@link
+   * ModelChecks} (kept apart in core because nn must not depend on models).
+   */
+  static Map<String, Supplier<List<GradCheckResult>>> allChecks() {
+    Map<String, Supplier<List<GradCheckResult>>> checks = new LinkedHashMap<>(GradCheckSuite.all());
+    checks.putAll(ModelChecks.checks());
+    return checks;
   }
 
   /** Width of the gradient column: fits module paths such as "d13.weight" or "dhead.0.bias". */

@@ -69,5 +69,14 @@ class GradCheckCommandTest {
     assertEquals(0, list.code());
     assertTrue(list.out().lines().anyMatch("softmax_loss"::equals), list.out());
     assertTrue(list.out().lines().anyMatch("dropout"::equals), list.out());
+    assertTrue(list.out().lines().anyMatch("model_bn_cnn"::equals), list.out());
+  }
+
+  @Test
+  void modelChecksRunFromTheCommand() {
+    Run r = run("gradcheck", "model_two_layer");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("model_two_layer")), r.out());
+    assertTrue(r.out().lines().noneMatch(l -> l.endsWith("FAIL")), r.out());
   }
 }
