@@ -56,8 +56,17 @@ final class DgemmVector {
   // Cache blocking, measured on Zen 3 (32 KiB L1d, 512 KiB L2 per core). The system properties
   // handgrad.dgemm.kc / .mc / .nc override them for tuning on other machines; they are read once,
   // so the JIT still sees constants. MC must be a multiple of MR.
-  static final int KC = Math.max(1, Integer.getInteger("handgrad.dgemm.kc", 256));
-  static final int MC = Math.max(1, Integer.getInteger("handgrad.dgemm.mc", 80) / MR) * MR;
+  //
+  // KC is twice float's although a double B sliver (KC x NR) then fills L1 on its own: every K
+  // block is one more pass of loads and stores over C, and a double C (8 MiB at 1024^2) lives in
+  // L3, its 5-row tiles 8 KiB apart; halving the passes is the likely reason it pays. Measured at
+  // 1024^3 on
+  // the shared 2-core machine (process CPU time, medians): KC 256 -> 512 took one thread from
+  // 36.5 to 42 GFLOP/s, two from 68 to 74-77; 768 and 1024 were no better on one thread. MC
+  // (tried 20..160) made no difference beyond the noise; 40 keeps the padded A block (MC x KC,
+  // 256 KiB) at half of L2.
+  static final int KC = Math.max(1, Integer.getInteger("handgrad.dgemm.kc", 512));
+  static final int MC = Math.max(1, Integer.getInteger("handgrad.dgemm.mc", 40) / MR) * MR;
   static final int NC = Math.max(1, Integer.getInteger("handgrad.dgemm.nc", 2048));
 
   /**
@@ -345,7 +354,7 @@ final class DgemmVector {
   /**
    * packB for B stored (k, n): reads each row of the panel once, left to right, and deals its
    * 8-double pieces out to the slivers. Going sliver by sliver instead reads kc rows a little at a
-   * time, kc streams (up to 256, rows far apart) that the hardware prefetcher cannot follow; on a
+   * time, kc streams (up to 512, rows far apart) that the hardware prefetcher cannot follow; on a
    * conv forward pass (k = 147, n = 65536) that made packing cost more than the arithmetic.
    */
   private static void packRows(

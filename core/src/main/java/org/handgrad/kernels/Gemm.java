@@ -24,12 +24,20 @@ import java.util.Objects;
  *       GemmScalar} directly: no packing, no threads;
  *   <li>larger ones run the packed, cache-blocked Vector API kernel ({@link SgemmVector}, {@link
  *       DgemmVector}), on all {@link Parallel} threads from {@value #PARALLEL_WORK} multiply-adds
- *       up;
+ *       up, C cut among the threads;
+ *   <li>among those parallel ones, a small C with a deep k (C has at most k elements and k is at
+ *       least 2048, as in a conv weight gradient) is cut along k instead ({@link GemmSplitK}): k
+ *       into {@code min(16, k / 1024)} consecutive chunks (see {@link GemmBlocking#kSplits}), each
+ *       chunk's partial product computed by the packed kernel on one thread, then the partials
+ *       summed in chunk order and {@code C = alpha * sum + beta * C};
  *   <li>{@link Kernels#forceScalar(boolean)} (or a JVM without the Vector API) sends every call to
  *       the scalar twin.
  * </ul>
  *
- * Results do not depend on the thread count.
+ * Results do not depend on the thread count: the path and every chunking that changes how an
+ * element is summed (the K blocks, the split-k chunks) are chosen from the shape alone, and only
+ * the assignment of independent pieces to threads varies. They do depend on the path, so a split-k
+ * product may differ in the last bits from the same product computed without split-k.
  */
 public final class Gemm {
   /**
@@ -103,6 +111,12 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
+    int splits = parallel ? GemmBlocking.kSplits(m, n, k) : 1;
+    if (splits > 1) {
+      GemmSplitK.sgemm(
+          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits);
+      return;
+    }
     SgemmVector.gemm(
         c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, parallel);
   }
@@ -164,6 +178,12 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
+    int splits = parallel ? GemmBlocking.kSplits(m, n, k) : 1;
+    if (splits > 1) {
+      GemmSplitK.dgemm(
+          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits);
+      return;
+    }
     DgemmVector.gemm(
         c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, parallel);
   }

@@ -88,6 +88,37 @@ final class GemmBlocking {
     return new Split(chunks, byCols, byCols ? nr : mr, tiles);
   }
 
+  /** Least depth of one split-k chunk (see {@link #kSplits}). */
+  static final int SPLIT_K_DEPTH = 1024;
+
+  /** Most chunks split-k cuts k into. */
+  static final int MAX_K_SPLITS = 16;
+
+  /** Most elements the split-k partial products (chunks x m x n) may take. */
+  static final long SPLIT_K_BUFFER = 1L << 20;
+
+  /**
+   * How many chunks of k a parallel GEMM is cut into ({@link GemmSplitK}), from the shape alone so
+   * that the result cannot depend on the thread count: {@code min(16, k / 1024)} chunks when C has
+   * at most k elements (a small C, deep k: a conv weight gradient) and the partial products (chunks
+   * x m x n) stay within {@value #SPLIT_K_BUFFER} elements; otherwise 1, no split. A chunk of at
+   * least 1024 makes the extra pass over C (writing the partial, adding it up) at most 1/1024 of
+   * the chunk's multiply-adds.
+   *
+   * @param m rows of C
+   * @param n columns of C
+   * @param k depth of the product
+   * @return number of k chunks; 1 means C is cut among threads instead
+   */
+  static int kSplits(int m, int n, int k) {
+    long mn = (long) m * n;
+    int splits = Math.min(MAX_K_SPLITS, k / SPLIT_K_DEPTH);
+    if (splits < 2 || mn > k || mn * splits > SPLIT_K_BUFFER) {
+      return 1;
+    }
+    return splits;
+  }
+
   /**
    * Column-chunk width for the chunked split: about four chunks per thread, in whole tiles. Chunks
    * are claimed as threads come free, so when the OS deschedules a thread (a busy machine), the

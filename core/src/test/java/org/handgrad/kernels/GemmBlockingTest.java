@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 class GemmBlockingTest {
   @Property
@@ -46,5 +47,38 @@ class GemmBlockingTest {
       area += (long) (i1 - i0) * (j1 - j0);
     }
     assertEquals((long) m * n, area);
+  }
+
+  @Property
+  void kSplitsLeaveDeepChunksAndBoundedPartials(
+      @ForAll @IntRange(min = 1, max = 3000) int m,
+      @ForAll @IntRange(min = 1, max = 3000) int n,
+      @ForAll @IntRange(min = 1, max = 1_000_000) int k) {
+    int s = GemmBlocking.kSplits(m, n, k);
+    assertTrue(s >= 1 && s <= GemmBlocking.MAX_K_SPLITS, "splits " + s);
+    if (s > 1) {
+      assertTrue(k / s >= GemmBlocking.SPLIT_K_DEPTH, "chunks at least SPLIT_K_DEPTH deep");
+      assertTrue((long) m * n <= k, "only a C with at most k elements is split along k");
+      assertTrue((long) m * n * s <= GemmBlocking.SPLIT_K_BUFFER, "partials within the buffer");
+      // Chunk starts cover [0, k) in order, differing in depth by at most one.
+      int prev = 0;
+      for (int c = 1; c <= s; c++) {
+        int start = GemmSplitK.kStart(c, k, s);
+        int depth = start - prev;
+        assertTrue(depth == k / s || depth == k / s + 1, "chunk depth " + depth);
+        prev = start;
+      }
+      assertEquals(k, prev);
+    }
+  }
+
+  @Test
+  void convWeightGradientsSplitAlongKAndSquaresDoNot() {
+    assertEquals(16, GemmBlocking.kSplits(32, 147, 65536));
+    assertEquals(16, GemmBlocking.kSplits(32, 49, 50176));
+    assertEquals(16, GemmBlocking.kSplits(25, 27, 25600));
+    assertEquals(1, GemmBlocking.kSplits(1024, 1024, 1024));
+    assertEquals(1, GemmBlocking.kSplits(147, 65536, 32)); // dcols
+    assertEquals(1, GemmBlocking.kSplits(32, 65536, 147)); // forward
   }
 }

@@ -44,12 +44,12 @@ class GemmTest {
   static Stream<GemmCase> awkwardCases() {
     List<GemmCase> cases = new ArrayList<>();
     List<Integer> mSizes = new ArrayList<>(box(AWKWARD));
-    mSizes.addAll(List.of(79, 81, 139, 141)); // around MC of double (80) and float (140)
+    mSizes.addAll(List.of(39, 41, 139, 141)); // around MC of double (40) and float (140)
     List<Integer> nSizes = new ArrayList<>(box(AWKWARD));
     nSizes.addAll(List.of(2049, 3073)); // past NC of double (2048) and float (3072)
     List<Integer> kSizes = new ArrayList<>(box(AWKWARD));
-    // around KC = 256, uneven K blocks, several K blocks
-    kSizes.addAll(List.of(255, 256, 300, 513, 1031));
+    // around KC (float 256, double 512), uneven K blocks, several K blocks
+    kSizes.addAll(List.of(255, 256, 300, 511, 512, 513, 1031));
     for (boolean ta : new boolean[] {false, true}) {
       for (boolean tb : new boolean[] {false, true}) {
         for (int m : mSizes) {
@@ -243,6 +243,91 @@ class GemmTest {
           assertArrayEquals(one, many, g + " " + prec + " with " + t + " threads");
         }
       }
+    }
+  }
+
+  /**
+   * Shapes that take the split-k path (small C, deep k): m or n of 1, primes, k prime or not a
+   * multiple of the chunk count, every transpose, padded strides.
+   */
+  static Stream<GemmCase> splitKCases() {
+    List<GemmCase> cases = new ArrayList<>();
+    for (boolean ta : new boolean[] {false, true}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        cases.add(new GemmCase(7, 17, 20011, ta, tb, 3)); // 16 chunks of 1250 or 1251
+        cases.add(new GemmCase(1, 131, 16411, ta, tb, 0));
+        cases.add(new GemmCase(61, 9, 4099, ta, tb, 1)); // 4 chunks
+        cases.add(new GemmCase(3, 5, 150001, ta, tb, 2));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("splitKCases")
+  void splitKIsExactAndIndependentOfTheThreadCount(GemmCase g) {
+    assumeTrue(Kernels.vectorAvailable(), "Vector API unavailable");
+    long work = (long) g.m() * g.n() * g.k();
+    assertTrue(work >= Gemm.PARALLEL_WORK, g + " must be large enough to run in parallel");
+    assertTrue(GemmBlocking.kSplits(g.m(), g.n(), g.k()) > 1, g + " must take the split-k path");
+    // Integers: every partial sum is exact, so the result must equal the oracle's.
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    double[] a = GemmCase.values(g.aLen(), true, rnd);
+    double[] b = GemmCase.values(g.bLen(), true, rnd);
+    double[] c = GemmCase.values(g.cLen(), true, rnd);
+    for (double[] ab : new double[][] {{1, 0}, {-2, 1}}) {
+      double[] want = g.reference(a, b, c, ab[0], ab[1])[0];
+      for (int t : new int[] {1, 2, 3}) {
+        Parallel.setThreads(t);
+        for (Precision prec : Precision.values()) {
+          double[] got = GemmRunner.run(g, prec, Path.PUBLIC, a, b, c, ab[0], ab[1]);
+          assertMatrixEquals(g, want, got, prec + " alpha=" + ab[0] + " with " + t + " threads");
+        }
+      }
+    }
+    // Gaussians: rounding shows, so equal results across thread counts mean the same operations
+    // in the same order; and the error stays within the bound of any summation order.
+    double[] ga = widen(GemmCase.toFloat(GemmCase.values(g.aLen(), false, rnd)));
+    double[] gb = widen(GemmCase.toFloat(GemmCase.values(g.bLen(), false, rnd)));
+    double[] gc = widen(GemmCase.toFloat(GemmCase.values(g.cLen(), false, rnd)));
+    double[][] ref = g.reference(ga, gb, gc, 0.75, -1.5);
+    for (Precision prec : Precision.values()) {
+      Parallel.setThreads(1);
+      double[] one = GemmRunner.run(g, prec, Path.PUBLIC, ga, gb, gc, 0.75, -1.5);
+      for (int t : new int[] {2, 3}) {
+        Parallel.setThreads(t);
+        double[] many = GemmRunner.run(g, prec, Path.PUBLIC, ga, gb, gc, 0.75, -1.5);
+        assertArrayEquals(one, many, g + " " + prec + " with " + t + " threads");
+      }
+      double bound =
+          (prec == Precision.F32 ? GemmCase.gamma(g.k(), GemmCase.U32) : 0)
+              + 2 * GemmCase.gamma(g.k(), GemmCase.U64);
+      for (int i = 0; i < g.m(); i++) {
+        for (int j = 0; j < g.n(); j++) {
+          double err = Math.abs(one[g.cIndex(i, j)] - ref[0][i * g.n() + j]);
+          double allowed = bound * ref[1][i * g.n() + j];
+          assertTrue(
+              err <= allowed,
+              () -> String.format("%s %s: error %.3g > bound %.3g", g, prec, err, allowed));
+        }
+      }
+    }
+  }
+
+  @Test
+  void splitKWithBetaZeroIgnoresNanInC() {
+    assumeTrue(Kernels.vectorAvailable(), "Vector API unavailable");
+    GemmCase g = new GemmCase(7, 17, 20011, false, true, 2);
+    assertTrue(GemmBlocking.kSplits(g.m(), g.n(), g.k()) > 1);
+    SplittableRandom rnd = new SplittableRandom(12);
+    double[] a = GemmCase.values(g.aLen(), true, rnd);
+    double[] b = GemmCase.values(g.bLen(), true, rnd);
+    double[] c = new double[g.cLen()];
+    Arrays.fill(c, Double.NaN);
+    double[] want = g.reference(a, b, new double[g.cLen()], 3, 0)[0];
+    Parallel.setThreads(2);
+    for (Precision prec : Precision.values()) {
+      assertMatrixEquals(g, want, GemmRunner.run(g, prec, Path.PUBLIC, a, b, c, 3, 0), "" + prec);
     }
   }
 
