@@ -25,11 +25,17 @@ import java.util.Objects;
  *   <li>larger ones run the packed, cache-blocked Vector API kernel ({@link SgemmVector}, {@link
  *       DgemmVector}), on all {@link Parallel} threads from {@value #PARALLEL_WORK} multiply-adds
  *       up, C cut among the threads;
- *   <li>among those parallel ones, a small C with a deep k (C has at most k elements and k is at
+ *   <li>a thin NT product (A not transposed, B transposed, C with at most k elements and at most 32
+ *       rows or columns, as a conv weight gradient; see {@link GemmBlocking#useDot}) runs the
+ *       dot-product kernel ({@link SgemmDot}, {@link DgemmDot}) instead, which reads the rows of A
+ *       and B in place rather than packing them;
+ *   <li>among the parallel ones, a small C with a deep k (C has at most k elements and k is at
  *       least 2048, as in a conv weight gradient) is cut along k instead ({@link GemmSplitK}): k
  *       into {@code min(16, k / 1024)} consecutive chunks (see {@link GemmBlocking#kSplits}), each
- *       chunk's partial product computed by the packed kernel on one thread, then the partials
- *       summed in chunk order and {@code C = alpha * sum + beta * C};
+ *       chunk's partial product computed on one thread (by the dot-product kernel for a thin NT
+ *       product, else by the packed one), then the partials summed in chunk order and {@code C =
+ *       alpha * sum + beta * C}; a thin NT product that is parallel but not split (k below 2048)
+ *       runs the packed kernel on all threads;
  *   <li>{@link Kernels#forceScalar(boolean)} (or a JVM without the Vector API) sends every call to
  *       the scalar twin.
  * </ul>
@@ -37,7 +43,7 @@ import java.util.Objects;
  * Results do not depend on the thread count: the path and every chunking that changes how an
  * element is summed (the K blocks, the split-k chunks) are chosen from the shape alone, and only
  * the assignment of independent pieces to threads varies. They do depend on the path, so a split-k
- * product may differ in the last bits from the same product computed without split-k.
+ * or dot-product result may differ in the last bits from the same product on another path.
  */
 public final class Gemm {
   /**
@@ -111,10 +117,16 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
+    boolean dot = GemmBlocking.useDot(m, n, k, transA, transB);
     int splits = parallel ? GemmBlocking.kSplits(m, n, k) : 1;
     if (splits > 1) {
       GemmSplitK.sgemm(
-          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits);
+          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits,
+          dot);
+      return;
+    }
+    if (dot && !parallel) {
+      SgemmDot.gemm(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta);
       return;
     }
     SgemmVector.gemm(
@@ -178,10 +190,16 @@ public final class Gemm {
       return;
     }
     boolean parallel = work >= PARALLEL_WORK;
+    boolean dot = GemmBlocking.useDot(m, n, k, transA, transB);
     int splits = parallel ? GemmBlocking.kSplits(m, n, k) : 1;
     if (splits > 1) {
       GemmSplitK.dgemm(
-          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits);
+          c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, alpha, beta, splits,
+          dot);
+      return;
+    }
+    if (dot && !parallel) {
+      DgemmDot.gemm(c, cOff, ldc, a, aOff, lda, b, bOff, ldb, m, n, k, alpha, beta);
       return;
     }
     DgemmVector.gemm(

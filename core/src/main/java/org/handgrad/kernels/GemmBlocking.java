@@ -119,6 +119,30 @@ final class GemmBlocking {
     return splits;
   }
 
+  /** Largest min(m, n) for which the dot-product kernel is taken (see {@link #useDot}). */
+  static final int DOT_MAX_SIDE = 32;
+
+  /**
+   * Whether a product takes the dot-product kernel ({@link SgemmDot}, {@link DgemmDot}) instead of
+   * the packed one, from the shape alone: A stored (m, k) and B stored (n, k) (NT), so every
+   * element of C is a dot product of two contiguous rows; C has at most k elements; and C has at
+   * most {@value #DOT_MAX_SIDE} rows or columns. The packed kernel transposes all of B into panels
+   * and copies all of A, a cost it amortises over the other side of C; the dot kernel copies
+   * nothing but runs at a fixed rate per multiply-add, so it wins when C is thin (one thread of a
+   * shared EPYC, float32: 32 x 147 x 65536 44 against 28-36 GFLOP/s; 64 x 64 x 8192 51 against 56,
+   * float64 22 against 28).
+   *
+   * @param m rows of C
+   * @param n columns of C
+   * @param k depth of the product
+   * @param transA whether A is stored transposed
+   * @param transB whether B is stored transposed
+   * @return true for the dot-product kernel
+   */
+  static boolean useDot(int m, int n, int k, boolean transA, boolean transB) {
+    return !transA && transB && (long) m * n <= k && Math.min(m, n) <= DOT_MAX_SIDE;
+  }
+
   /**
    * Column-chunk width for the chunked split: about four chunks per thread, in whole tiles. Chunks
    * are claimed as threads come free, so when the OS deschedules a thread (a busy machine), the

@@ -12,7 +12,9 @@ import java.util.Arrays;
  * order p = 0..k-1 with a separate multiply and add, then {@code c = alpha * s + beta * c}. Only
  * the loop order changes with the transposes, to walk memory contiguously where possible
  * (row-times-row dot products when B is transposed, row-axpy sweeps otherwise); it never changes
- * that per-element summation order, so the result does not depend on the layout.
+ * that per-element summation order, so the result does not depend on the layout. The NT loop
+ * (row-times-row dot products) is also the twin of the dot-product kernels {@link SgemmDot} and
+ * {@link DgemmDot}, which sum the same products lane-strided instead of in order.
  */
 final class GemmScalar {
   private GemmScalar() {}

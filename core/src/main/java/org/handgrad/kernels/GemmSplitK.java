@@ -8,11 +8,12 @@ package org.handgrad.kernels;
  *
  * <p>k is cut into {@link GemmBlocking#kSplits} consecutive chunks, a number fixed by the shape
  * alone (never by the thread count). Chunk s computes the partial product {@code P_s = op(A)[:,
- * k_s:k_(s+1)] * op(B)[k_s:k_(s+1), :]} with the single-threaded packed kernel into its own slot of
- * a scratch buffer; the chunks are shared out among {@link Parallel}'s threads. The partials are
- * then summed in chunk order, {@code ((P_0 + P_1) + P_2) + ...}, and {@code C = alpha * sum + beta
- * * C}. Every element is thus computed by the same operations in the same order whichever thread
- * ran which chunk, so the result is bit-identical for any thread count.
+ * k_s:k_(s+1)] * op(B)[k_s:k_(s+1), :]} with a single-threaded kernel (the dot-product one for an
+ * NT product whose C has at most k elements, see {@link GemmBlocking#useDot}, otherwise the packed
+ * one) into its own slot of a scratch buffer; the chunks are shared out among {@link Parallel}'s
+ * threads. The partials are then summed in chunk order, {@code ((P_0 + P_1) + P_2) + ...}, and
+ * {@code C = alpha * sum + beta * C}. Every element is thus computed by the same operations in the
+ * same order whichever thread ran which chunk, so the result is bit-identical for any thread count.
  */
 final class GemmSplitK {
   /**
@@ -36,7 +37,8 @@ final class GemmSplitK {
 
   /**
    * float32 split-k; arguments as {@link Gemm#sgemm}, already checked, with m, n, k &gt; 0, alpha
-   * != 0 and {@code splits >= 2} chunks of k.
+   * != 0 and {@code splits >= 2} chunks of k; {@code dot} (only for an NT product) computes each
+   * chunk with {@link SgemmDot} instead of the packed kernel.
    */
   static void sgemm(
       float[] c,
@@ -55,7 +57,8 @@ final class GemmSplitK {
       int k,
       float alpha,
       float beta,
-      int splits) {
+      int splits,
+      boolean dot) {
     int mn = m * n;
     Partials pt = PARTIALS.get();
     if (pt.f.length < splits * mn) {
@@ -69,6 +72,11 @@ final class GemmSplitK {
           int k1 = kStart(s + 1, k, splits);
           // op(A)[:, k0:k1] starts k0 columns in (A stored (m, k)) or k0 rows down (stored (k, m));
           // op(B)[k0:k1, :] starts k0 rows down (B stored (k, n)) or k0 columns in (stored (n, k)).
+          if (dot) {
+            SgemmDot.gemm(
+                part, s * mn, n, a, aOff + k0, lda, b, bOff + k0, ldb, m, n, k1 - k0, 1f, 0f);
+            return;
+          }
           SgemmVector.gemm(
               part,
               s * mn,
@@ -112,7 +120,8 @@ final class GemmSplitK {
 
   /**
    * float64 split-k; arguments as {@link Gemm#dgemm}, already checked, with m, n, k &gt; 0, alpha
-   * != 0 and {@code splits >= 2} chunks of k.
+   * != 0 and {@code splits >= 2} chunks of k; {@code dot} (only for an NT product) computes each
+   * chunk with {@link DgemmDot} instead of the packed kernel.
    */
   static void dgemm(
       double[] c,
@@ -131,7 +140,8 @@ final class GemmSplitK {
       int k,
       double alpha,
       double beta,
-      int splits) {
+      int splits,
+      boolean dot) {
     int mn = m * n;
     Partials pt = PARTIALS.get();
     if (pt.d.length < splits * mn) {
@@ -143,6 +153,11 @@ final class GemmSplitK {
         s -> {
           int k0 = kStart(s, k, splits);
           int k1 = kStart(s + 1, k, splits);
+          if (dot) {
+            DgemmDot.gemm(
+                part, s * mn, n, a, aOff + k0, lda, b, bOff + k0, ldb, m, n, k1 - k0, 1.0, 0.0);
+            return;
+          }
           DgemmVector.gemm(
               part,
               s * mn,

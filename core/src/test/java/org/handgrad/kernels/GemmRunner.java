@@ -23,11 +23,16 @@ final class GemmRunner {
     VECTOR,
     /** The packed vector kernel split over {@link Parallel}'s threads. */
     VECTOR_PARALLEL,
+    /** The dot-product kernel ({@link SgemmDot}, {@link DgemmDot}), NT products only. */
+    DOT,
     /** The public {@link Gemm} entry point with its own path choice. */
     PUBLIC;
 
     /** Whether this path can run the case on this JVM (the vector ones need the Vector API). */
     boolean applies(GemmCase g) {
+      if (this == DOT && (g.transA() || !g.transB())) {
+        return false;
+      }
       return this == SCALAR || this == PUBLIC || Kernels.vectorAvailable();
     }
   }
@@ -112,6 +117,9 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
+      case DOT ->
+          SgemmDot.gemm(
+              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta);
       case PUBLIC ->
           Gemm.sgemm(
               c,
@@ -175,6 +183,9 @@ final class GemmRunner {
               alpha,
               beta,
               path == Path.VECTOR_PARALLEL);
+      case DOT ->
+          DgemmDot.gemm(
+              c, p, g.ldc(), a, p, g.lda(), b, p, g.ldb(), g.m(), g.n(), g.k(), alpha, beta);
       case PUBLIC ->
           Gemm.dgemm(
               c,

@@ -65,7 +65,32 @@ class GemmTest {
         cases.add(new GemmCase(127, 61, 13, ta, tb, 5));
       }
     }
+    // The dot-product kernel (NT, small C, deep k): m and n around its 3 x 3 register block, k
+    // around the lanes and its k blocks (1024 float, 512 double), padded leading dimensions.
+    int[] sides = {1, 2, 3, 4, 5, 7, 13, 32};
+    int[] depths = {1, 3, 4, 5, 7, 8, 9, 17, 511, 513, 1023, 1025, 2053};
+    for (int m : sides) {
+      for (int n : sides) {
+        cases.add(new GemmCase(m, n, m * n <= 17 ? 17 : 2053, false, true, (m + n) % 3));
+      }
+    }
+    for (int k : depths) {
+      cases.add(new GemmCase(4, 5, k, false, true, 1));
+      cases.add(new GemmCase(7, 3, k, false, true, 0));
+    }
     return cases.stream();
+  }
+
+  @Test
+  void dotKernelTakesThinNtProductsOnly() {
+    assertTrue(GemmBlocking.useDot(32, 147, 65536, false, true)); // conv dW shapes
+    assertTrue(GemmBlocking.useDot(32, 49, 50176, false, true));
+    assertTrue(GemmBlocking.useDot(25, 27, 25600, false, true));
+    assertTrue(GemmBlocking.useDot(1, 1, 1, false, true));
+    assertFalse(GemmBlocking.useDot(32, 147, 65536, true, true)); // rows not contiguous
+    assertFalse(GemmBlocking.useDot(32, 147, 65536, false, false));
+    assertFalse(GemmBlocking.useDot(32, 147, 4703, false, true)); // C larger than k
+    assertFalse(GemmBlocking.useDot(64, 64, 8192, false, true)); // both sides past 32
   }
 
   @ParameterizedTest(name = "{0}")
@@ -260,6 +285,8 @@ class GemmTest {
         cases.add(new GemmCase(3, 5, 150001, ta, tb, 2));
       }
     }
+    cases.add(new GemmCase(25, 27, 25601, false, true, 1)); // a conv dW, k chunks of 1024 + 1 odd
+    cases.add(new GemmCase(32, 49, 6277, false, true, 0));
     return cases.stream();
   }
 
