@@ -88,8 +88,9 @@ final class GemmBenchCommand implements Runnable {
 
   /**
    * Runs every code path once the JIT cares about (the four transpose combinations, edge tiles,
-   * several K blocks, beta 0 and 1) for about a second, so that the first timed case is not
-   * measured while C2 is still compiling or recompiling the kernels after a new branch was taken.
+   * several K blocks, beta 0 and 1, and a thin NT product for the dot-product kernel) for about a
+   * second, so that the first timed case is not measured while C2 is still compiling or recompiling
+   * the kernels after a new branch was taken.
    */
   private static void warmUp(boolean f32, boolean f64) {
     int m = 97;
@@ -101,8 +102,25 @@ final class GemmBenchCommand implements Runnable {
     double[] ad = new double[m * k];
     double[] bd = new double[k * n];
     double[] cd = new double[m * n];
+    // 7 x 11 NT: every register block and edge of the dot-product kernel, several k blocks; k
+    // alternates between 3001 (run directly) and 30011 (parallel, split-k with dot-product chunks).
+    int dm = 7;
+    int dn = 11;
+    int dk = 30011;
+    float[] daf = new float[dm * dk];
+    float[] dbf = new float[dn * dk];
+    double[] dad = new double[dm * dk];
+    double[] dbd = new double[dn * dk];
     long start = System.nanoTime();
     while (System.nanoTime() - start < 1_000_000_000L) {
+      for (int kk : new int[] {3001, dk}) {
+        if (f32) {
+          Gemm.sgemm(cf, 0, dn, daf, 0, dk, false, dbf, 0, dk, true, dm, dn, kk, 1f, 0f);
+        }
+        if (f64) {
+          Gemm.dgemm(cd, 0, dn, dad, 0, dk, false, dbd, 0, dk, true, dm, dn, kk, 1, 0);
+        }
+      }
       for (int v = 0; v < 8; v++) {
         boolean ta = (v & 1) != 0;
         boolean tb = (v & 2) != 0;
