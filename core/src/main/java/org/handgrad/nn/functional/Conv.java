@@ -227,7 +227,9 @@ public final class Conv {
     Tensor dx = Tensor.zerosLike(cache.x());
     // Row c of partial holds chunk c's dw (F*K values, (F, K) row-major) then its db (F values).
     int stride = F * K + F;
-    int chunks = Math.min(Math.min(N, MAX_IMAGE_CHUNKS), Math.max(1, PARTIAL_BUDGET / stride));
+    // At least one chunk, so an empty batch still yields zero dw and db.
+    int chunks =
+        Math.max(1, Math.min(Math.min(N, MAX_IMAGE_CHUNKS), PARTIAL_BUDGET / Math.max(1, stride)));
     Tensor partial = Tensor.zeros(dt, chunks * stride);
     Parallel.forChunks(
         chunks,

@@ -35,6 +35,17 @@ class ConvTest {
         });
   }
 
+  @Test
+  void emptyBatchGivesEmptyOutputAndZeroWeightGradients() {
+    Tensor x = Tensor.zeros(DType.FLOAT32, 0, 2, 5, 5), w = randn(2, DType.FLOAT32, 3, 2, 3, 3);
+    Tensor b = randn(3, DType.FLOAT32, 3);
+    Forward<Conv.Cache> f = Conv.convForward(x, w, b, new ConvParam(1, 1));
+    assertArrayEquals(new int[] {0, 3, 5, 5}, f.out().shape());
+    Conv.Grads g = Conv.convBackward(Tensor.zeros(DType.FLOAT32, 0, 3, 5, 5), f.cache());
+    assertArrayEquals(new double[3 * 2 * 9], g.dw().toDoubleArray());
+    assertArrayEquals(new double[3], g.db().toDoubleArray());
+  }
+
   // ------------------------------------------------------------------ PyTorch fixtures
 
   @ParameterizedTest(name = "{0} {1} naive={2}")
