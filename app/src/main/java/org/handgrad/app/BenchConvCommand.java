@@ -6,11 +6,14 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.Im2col;
+import org.handgrad.kernels.Parallel;
+import org.handgrad.nn.functional.BatchNormParam;
 import org.handgrad.nn.functional.Conv;
 import org.handgrad.nn.functional.ConvParam;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.Pool;
 import org.handgrad.nn.functional.PoolParam;
+import org.handgrad.nn.functional.SpatialBatchNorm;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 import picocli.CommandLine;
@@ -26,22 +29,33 @@ import picocli.CommandLine.Option;
  *   <li>Fast vs naive conv, forward and backward, on the notebook's check shape x (100, 3, 31, 31),
  *       w (25, 3, 3, 3), stride 2, pad 1, in float64 as the notebook (which reports ~200x forward
  *       and ~700x backward for im2col over Python loops).
- *   <li>Forward + backward of conv 7x7x32 pad 3 and of 2x2 max pooling at the three-layer-convnet
- *       shapes (batch 64; 1x28x28 and 3x32x32 inputs), float32, with the time of the same GEMM
- *       calls alone (their share of the layer) and of the im2col/col2im unrolling alone.
+ *   <li>Forward + backward of conv 7x7x32 pad 3, of 2x2 max pooling and of spatial BatchNorm (TRAIN
+ *       mode) at the three-layer-convnet shapes (batch 64; 1x28x28 and 3x32x32 inputs, 32x28x28 for
+ *       pooling and BatchNorm), float32, with the time of the conv's GEMM calls alone (their share
+ *       of the layer) and of its im2col/col2im unrolling alone.
  *   <li>The im2col layout question: one GEMM per image versus one GEMM over the whole batch.
  * </ol>
  */
 @Command(
     name = "conv",
     mixinStandardHelpOptions = true,
-    description = "Benchmark conv / max-pool layers (fast vs naive, GEMM share, batch layout).")
+    description =
+        "Benchmark conv / max-pool / spatial BatchNorm layers (fast vs naive, GEMM share, batch"
+            + " layout).")
 public final class BenchConvCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "10", description = "Timed runs per case (median).")
   int reps;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs first.")
+  @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs first (at least).")
   int warmup;
+
+  @Option(
+      names = "--warmup-ms",
+      defaultValue = "500",
+      description =
+          "Keep warming up until this many ms have passed too: the JIT needs a few hundred ms to"
+              + " compile the Vector API kernels, which PyTorch's figures do not pay.")
+  int warmupMs;
 
   @Option(
       names = "--naive-reps",
@@ -70,15 +84,19 @@ public final class BenchConvCommand implements Callable<Integer> {
     if (quick) {
       reps = 1;
       warmup = 0;
+      warmupMs = 0;
       naiveReps = 1;
     }
     int batch = quick ? 2 : 64;
     System.out.printf(
         Locale.ROOT,
-        "handgrad bench conv: median of %d runs after %d warm-up (naive: %d), %d cores, %s%n",
+        "handgrad bench conv: median of %d runs after >= %d warm-up runs and >= %d ms (naive: %d),"
+            + " %d threads, %d cores, %s%n",
         reps,
         warmup,
+        warmupMs,
         naiveReps,
+        Parallel.threads(),
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
 
@@ -103,6 +121,18 @@ public final class BenchConvCommand implements Callable<Integer> {
             },
             reps);
     row(String.format(Locale.ROOT, "maxpool 2x2 s2, x(%d,32,28,28) fwd+bwd", batch), pool);
+    Tensor bnDout = random(DType.FLOAT32, 15, batch, 32, 28, 28);
+    Tensor gamma = random(DType.FLOAT32, 16, 32), beta = random(DType.FLOAT32, 17, 32);
+    BatchNormParam bnParam = BatchNormParam.create(DType.FLOAT32, 32);
+    double bn =
+        time(
+            () -> {
+              Forward<SpatialBatchNorm.Cache> f =
+                  SpatialBatchNorm.spatialBatchnormForward(px, gamma, beta, bnParam);
+              return SpatialBatchNorm.spatialBatchnormBackward(bnDout, f.cache()).dx();
+            },
+            reps);
+    row(String.format(Locale.ROOT, "spatial batchnorm x(%d,32,28,28) fwd+bwd", batch), bn);
 
     System.out.println();
     System.out.println("(c) forward GEMM per image vs one GEMM for the batch (GEMM only), float32");
@@ -238,13 +268,18 @@ public final class BenchConvCommand implements Callable<Integer> {
   // ----------------------------------------------------------------------------- timing
 
   /**
-   * Median wall time in ms of up to {@code runs} calls after up to {@code warmup} untimed ones.
-   * Slow cases (the scalar GEMM at the convnet shapes) stop early: warm-up after 3 s, timing after
-   * 15 s, but always at least one warm-up and three timed calls (unless runs < 3).
+   * Median wall time in ms of up to {@code runs} calls after untimed ones: at least {@code warmup}
+   * calls and {@code warmupMs} of them. Slow cases (the scalar GEMM at the convnet shapes) stop
+   * early: warm-up after 3 s (or warmupMs if longer), timing after 15 s, but always at least one
+   * warm-up and three timed calls (unless runs < 3).
    */
   private double time(Supplier<Tensor> body, int runs) {
     long start = System.nanoTime();
-    for (int i = 0; i < warmup && (i == 0 || System.nanoTime() - start < 3_000_000_000L); i++) {
+    long minWarm = warmupMs * 1_000_000L;
+    for (int i = 0;
+        (i < warmup || System.nanoTime() - start < minWarm)
+            && (i == 0 || System.nanoTime() - start < Math.max(3_000_000_000L, minWarm));
+        i++) {
       consume(body.get());
     }
     double[] ms = new double[Math.max(1, runs)];

@@ -25,7 +25,12 @@ class BenchConvCommandTest {
     assertEquals(0, code, out);
     for (String s :
         new String[] {
-          "forward speed-up", "backward speed-up", "GEMM alone", "maxpool 2x2", "per image"
+          "forward speed-up",
+          "backward speed-up",
+          "GEMM alone",
+          "maxpool 2x2",
+          "spatial batchnorm",
+          "per image"
         }) {
       assertTrue(out.contains(s), "missing '" + s + "' in:\n" + out);
     }

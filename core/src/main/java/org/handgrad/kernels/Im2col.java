@@ -23,26 +23,15 @@ import java.util.Arrays;
  * per element, obviously correct, the reference for tests. The default versions hoist the padding
  * tests out of the inner loop (the valid output range of each kernel column is computed once) and
  * copy stride-1 rows with {@code System.arraycopy}. Plain Java: the inner loops are copies or
- * strided gathers, which the Vector API does not speed up. {@link #forceScalar(boolean)} switches
- * the dispatching methods to the scalar twins (for A/B timing and for tests).
+ * strided gathers, which the Vector API does not speed up. The package-wide switch {@link
+ * Kernels#forceScalar(boolean)} (or {@code -Dhandgrad.kernels.scalar=true}) sends the dispatching
+ * methods to the scalar twins (for A/B timing and for tests).
  *
  * <p>Single-threaded and allocation-free: callers parallelise over images, each worker with its own
- * column buffer.
+ * column buffer (see {@code nn.functional.Conv}).
  */
 public final class Im2col {
   private Im2col() {}
-
-  private static volatile boolean scalar = Boolean.getBoolean("handgrad.kernels.scalar");
-
-  /** Forces the scalar twins (true) or restores the default fast kernels (false). */
-  public static void forceScalar(boolean force) {
-    scalar = force;
-  }
-
-  /** True while the scalar twins are forced. */
-  public static boolean scalarForced() {
-    return scalar;
-  }
 
   // ------------------------------------------------------------------------------- im2col
 
@@ -64,7 +53,7 @@ public final class Im2col {
       int P,
       int HO,
       int WO) {
-    if (scalar) {
+    if (Kernels.scalarForced()) {
       im2colScalar(cols, colsOff, x, xOff, C, H, W, KH, KW, S, P, HO, WO);
       return;
     }
@@ -82,7 +71,10 @@ public final class Im2col {
               Arrays.fill(cols, dst, dst + WO, 0f);
               continue;
             }
-            Arrays.fill(cols, dst, dst + lo, 0f);
+            // The padding margins are a column or two: a loop beats an Arrays.fill call there.
+            for (int i = dst; i < dst + lo; i++) {
+              cols[i] = 0f;
+            }
             int src = xOff + (c * H + h) * W + lo * S - P + kw;
             if (S == 1) {
               System.arraycopy(x, src, cols, dst + lo, hi - lo);
@@ -91,7 +83,9 @@ public final class Im2col {
                 cols[dst + wo] = x[src];
               }
             }
-            Arrays.fill(cols, dst + hi, dst + WO, 0f);
+            for (int i = dst + hi; i < dst + WO; i++) {
+              cols[i] = 0f;
+            }
           }
         }
       }
@@ -116,7 +110,7 @@ public final class Im2col {
       int P,
       int HO,
       int WO) {
-    if (scalar) {
+    if (Kernels.scalarForced()) {
       im2colScalar(cols, colsOff, x, xOff, C, H, W, KH, KW, S, P, HO, WO);
       return;
     }
@@ -134,7 +128,10 @@ public final class Im2col {
               Arrays.fill(cols, dst, dst + WO, 0.0);
               continue;
             }
-            Arrays.fill(cols, dst, dst + lo, 0.0);
+            // The padding margins are a column or two: a loop beats an Arrays.fill call there.
+            for (int i = dst; i < dst + lo; i++) {
+              cols[i] = 0.0;
+            }
             int src = xOff + (c * H + h) * W + lo * S - P + kw;
             if (S == 1) {
               System.arraycopy(x, src, cols, dst + lo, hi - lo);
@@ -143,7 +140,9 @@ public final class Im2col {
                 cols[dst + wo] = x[src];
               }
             }
-            Arrays.fill(cols, dst + hi, dst + WO, 0.0);
+            for (int i = dst + hi; i < dst + WO; i++) {
+              cols[i] = 0.0;
+            }
           }
         }
       }
@@ -235,7 +234,7 @@ public final class Im2col {
       int P,
       int HO,
       int WO) {
-    if (scalar) {
+    if (Kernels.scalarForced()) {
       col2imScalar(x, xOff, cols, colsOff, C, H, W, KH, KW, S, P, HO, WO);
       return;
     }
@@ -287,7 +286,7 @@ public final class Im2col {
       int P,
       int HO,
       int WO) {
-    if (scalar) {
+    if (Kernels.scalarForced()) {
       col2imScalar(x, xOff, cols, colsOff, C, H, W, KH, KW, S, P, HO, WO);
       return;
     }

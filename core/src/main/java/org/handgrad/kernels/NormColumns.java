@@ -9,8 +9,8 @@ import java.util.Arrays;
  * so lanes run along the columns.
  *
  * <p>The kernels run on the Vector API ({@link NormColumnsVector}) when it is available, with the
- * scalar loops here as twins (same switch as {@link NormPlanes#forceScalar}); both give identical
- * results.
+ * scalar loops here as twins (the package-wide switch {@link Kernels#forceScalar(boolean)}); both
+ * give identical results.
  *
  * <p>Every kernel works on columns [j0, j1) and writes only that range of its outputs, so a
  * parallel-for over column ranges can call it without races and with results independent of the

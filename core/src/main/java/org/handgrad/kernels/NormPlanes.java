@@ -14,37 +14,24 @@ package org.handgrad.kernels;
  * <p>Every kernel works on planes [p0, p1) and writes only per-plane outputs of that range, so a
  * parallel-for over plane ranges can call it without races, and per-plane partial sums make the
  * result independent of how planes are split. Reductions accumulate in double for both dtypes; they
- * run on the Vector API ({@link NormPlanesVector}) when the incubator module is present, with the
- * scalar loops here as twins ({@link #forceScalar}). Float32 maps run in float32 (coefficients
- * rounded once per plane), like PyTorch's CPU kernels; the JIT vectorizes them.
+ * run on the Vector API ({@link NormPlanesVector}) when {@link Kernels#useVector()} allows it, with
+ * the scalar loops here as twins (forced by {@link Kernels#forceScalar(boolean)}). Float32 maps run
+ * in float32 (coefficients rounded once per plane), like PyTorch's CPU kernels; the JIT vectorizes
+ * them.
  */
 public final class NormPlanes {
   private NormPlanes() {}
 
-  private static final boolean VECTOR_AVAILABLE = vectorAvailable();
-  private static volatile boolean forceScalar;
-
-  private static boolean vectorAvailable() {
-    // Without --add-modules jdk.incubator.vector the vector class must never be loaded.
-    try {
-      return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-          && NormPlanesVector.usable();
-    } catch (LinkageError e) {
-      return false;
-    }
-  }
+  /** The vector twins' species fit (checked only where {@link Kernels} allows vector kernels). */
+  private static final boolean VECTOR_USABLE =
+      Kernels.vectorAvailable() && NormPlanesVector.usable();
 
   /**
-   * Forces the scalar twins of the normalization kernels (NormPlanes, NormColumns) for tests,
-   * benchmarks and debugging. To follow the library-wide switch once there is one.
+   * True when the normalization kernels (NormPlanes, NormColumns, NormRows) run on the Vector API:
+   * {@link Kernels#useVector()} and the species fit.
    */
-  public static void forceScalar(boolean scalar) {
-    forceScalar = scalar;
-  }
-
-  /** True when the normalization kernels run on the Vector API. */
   public static boolean vectorized() {
-    return VECTOR_AVAILABLE && !forceScalar;
+    return VECTOR_USABLE && Kernels.useVector();
   }
 
   /**

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * per row.
  *
  * <p>The kernels run on the Vector API ({@link NormRowsVector}) when it is available, with the
- * scalar loops here as twins (same switch as {@link NormPlanes#forceScalar}).
+ * scalar loops here as twins (the package-wide switch {@link Kernels#forceScalar(boolean)}).
  *
  * <p>Row kernels work on rows [r0, r1) and the parameter-gradient kernel on columns [j0, j1), so
  * each can be split by a parallel-for without races. Sums accumulate in double for both dtypes;

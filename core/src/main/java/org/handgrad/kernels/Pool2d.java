@@ -14,8 +14,35 @@ package org.handgrad.kernels;
 public final class Pool2d {
   private Pool2d() {}
 
-  /** Max pooling forward with argmax; a 2x2 stride-2 fast path skips the window loops. */
+  /**
+   * Max pooling forward with argmax. 2x2 windows with stride 2 take the branch-free Vector API
+   * kernel {@link Pool2dVector} when {@link Kernels#useVector()} and the rows are at least one
+   * vector of outputs wide; everything else runs {@link #maxPoolScalar}, the reference.
+   */
   public static void maxPool(
+      float[] out,
+      int outOff,
+      int[] argmax,
+      int argOff,
+      float[] x,
+      int xOff,
+      int planes,
+      int H,
+      int W,
+      int PH,
+      int PW,
+      int S,
+      int HO,
+      int WO) {
+    if (PH == 2 && PW == 2 && S == 2 && Kernels.useVector() && Pool2dVector.fits(H, W, WO)) {
+      Pool2dVector.maxPool2x2(out, outOff, argmax, argOff, x, xOff, planes, H, W, HO, WO);
+    } else {
+      maxPoolScalar(out, outOff, argmax, argOff, x, xOff, planes, H, W, PH, PW, S, HO, WO);
+    }
+  }
+
+  /** Scalar twin of the float32 max pooling forward; a 2x2 stride-2 path skips the window loops. */
+  public static void maxPoolScalar(
       float[] out,
       int outOff,
       int[] argmax,

@@ -22,27 +22,14 @@ public final class RecurrentCells {
 
   // ------------------------------------------------------------------ vector switch
 
-  /** System property forcing the scalar twins, shared with the rest of the kernels package. */
-  static final String SCALAR_PROPERTY = "handgrad.kernels.scalar";
-
-  private static final boolean VECTOR_AVAILABLE =
-      ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
-  private static volatile boolean forceScalar = Boolean.getBoolean(SCALAR_PROPERTY);
-
   /**
    * Whether the float32 forward cells take their Vector API path ({@link RecurrentCellsVector}):
-   * the JVM runs with {@code --add-modules jdk.incubator.vector} and the scalar twins are not
-   * forced (property {@code handgrad.kernels.scalar=true} or {@link #forceScalar(boolean)}). The
-   * float64 kernels are always scalar: they serve the gradient checks, not speed.
+   * the package-wide {@link Kernels#useVector()} (forced off by {@link
+   * Kernels#forceScalar(boolean)} or {@code -Dhandgrad.kernels.scalar=true}). The float64 kernels
+   * are always scalar: they serve the gradient checks, not speed.
    */
   static boolean useVector() {
-    return VECTOR_AVAILABLE && !forceScalar;
-  }
-
-  /** Forces (or stops forcing) the scalar twins; for tests comparing the two paths. */
-  static void forceScalar(boolean scalar) {
-    forceScalar = scalar;
+    return Kernels.useVector();
   }
 
   // ------------------------------------------------------------------ activations

@@ -1,6 +1,6 @@
 /**
- * Compute kernels on raw arrays: GEMM now; im2col/col2im, elementwise and reductions to follow. The
- * only package allowed to use the incubator Vector API.
+ * Compute kernels on raw arrays: GEMM, im2col/col2im, pooling, normalization planes/rows/columns,
+ * recurrent cells, upsampling. The only package allowed to use the incubator Vector API.
  *
  * <h2>Conventions</h2>
  *

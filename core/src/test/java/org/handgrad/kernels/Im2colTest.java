@@ -95,11 +95,11 @@ class Im2colTest {
   }
 
   @Test
-  void forceScalarSwitchesTheDispatch() {
-    assertFalse(Im2col.scalarForced());
-    Im2col.forceScalar(true);
+  void theKernelsSwitchSendsIm2colToItsScalarTwin() {
+    assertFalse(Kernels.scalarForced());
+    Kernels.forceScalar(true);
     try {
-      assertTrue(Im2col.scalarForced());
+      assertTrue(Kernels.scalarForced());
       double[] x = {1, 2, 3, 4};
       double[] cols = new double[4 * 9];
       // 1x2x2 image, 2x2 kernel, pad 1: 3x3 outputs; the top-left window sees only x[0, 0].
@@ -107,7 +107,7 @@ class Im2colTest {
       assertEquals(0.0, cols[0]);
       assertEquals(1.0, cols[3 * 9]); // row (kh=1, kw=1), output (0, 0) reads x[0, 0]
     } finally {
-      Im2col.forceScalar(false);
+      Kernels.forceScalar(false);
     }
   }
 }

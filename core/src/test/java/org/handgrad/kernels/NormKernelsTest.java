@@ -63,11 +63,12 @@ class NormKernelsTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void planeKernelsMatchSimpleLoops(boolean scalar) {
-    NormPlanes.forceScalar(scalar);
+    Kernels.forceScalar(scalar);
     try {
+      assertEquals(!scalar, NormPlanes.vectorized(), "the Kernels switch drives NormPlanes");
       checkPlaneKernels();
     } finally {
-      NormPlanes.forceScalar(false);
+      Kernels.forceScalar(false);
     }
   }
 
@@ -185,11 +186,11 @@ class NormKernelsTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void columnKernelsMatchSimpleLoops(boolean scalar) {
-    NormPlanes.forceScalar(scalar);
+    Kernels.forceScalar(scalar);
     try {
       checkColumnKernels();
     } finally {
-      NormPlanes.forceScalar(false);
+      Kernels.forceScalar(false);
     }
   }
 
@@ -345,11 +346,11 @@ class NormKernelsTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void rowKernelsMatchSimpleLoops(boolean scalar) {
-    NormPlanes.forceScalar(scalar);
+    Kernels.forceScalar(scalar);
     try {
       checkRowKernels();
     } finally {
-      NormPlanes.forceScalar(false);
+      Kernels.forceScalar(false);
     }
   }
 

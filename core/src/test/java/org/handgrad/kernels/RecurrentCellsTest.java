@@ -1,6 +1,7 @@
 package org.handgrad.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,8 @@ class RecurrentCellsTest {
       float[] prev = randomFloats(r, rows * ld, 1);
       float[][] vec = runCells(rows, hid, ld, gates, gh, b, prev);
       try {
-        RecurrentCells.forceScalar(true);
+        Kernels.forceScalar(true);
+        assertFalse(RecurrentCells.useVector(), "the Kernels switch drives RecurrentCells");
         float[][] sca = runCells(rows, hid, ld, gates, gh, b, prev);
         for (int k = 0; k < vec.length; k++) {
           for (int i = 0; i < vec[k].length; i++) {
@@ -115,7 +117,7 @@ class RecurrentCellsTest {
           }
         }
       } finally {
-        RecurrentCells.forceScalar(false);
+        Kernels.forceScalar(false);
       }
     }
   }

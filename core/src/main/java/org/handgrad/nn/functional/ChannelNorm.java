@@ -2,6 +2,7 @@ package org.handgrad.nn.functional;
 
 import org.handgrad.kernels.NormColumns;
 import org.handgrad.kernels.NormPlanes;
+import org.handgrad.kernels.Parallel;
 import org.handgrad.nn.functional.BatchNormParam.Mode;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -158,9 +159,11 @@ final class ChannelNorm {
       double[] p2 = new double[n * c];
       double[] planeShift = perPlane(shift, n, c);
       if (f32) {
-        NormPlanes.sSums(p1, p2, x.floatStorage(), off, hw, planeShift, 0, n * c);
+        float[] xs = x.floatStorage();
+        forPlanes(n * c, hw, (lo, hi) -> NormPlanes.sSums(p1, p2, xs, off, hw, planeShift, lo, hi));
       } else {
-        NormPlanes.dSums(p1, p2, x.doubleStorage(), off, hw, planeShift, 0, n * c);
+        double[] xs = x.doubleStorage();
+        forPlanes(n * c, hw, (lo, hi) -> NormPlanes.dSums(p1, p2, xs, off, hw, planeShift, lo, hi));
       }
       sumOverBatch(s1, p1, n, c);
       sumOverBatch(s2, p2, n, c);
@@ -190,12 +193,13 @@ final class ChannelNorm {
     double[] mu = perPlane(mean, n, c);
     double[] s = perPlane(scale, n, c);
     double[] b = perPlane(bias, n, c);
+    int xo = x.offset();
     if (f32) {
-      NormPlanes.sAffine(
-          out.floatStorage(), 0, x.floatStorage(), x.offset(), hw, mu, s, b, 0, n * c);
+      float[] os = out.floatStorage(), xs = x.floatStorage();
+      forPlanes(n * c, hw, (lo, hi) -> NormPlanes.sAffine(os, 0, xs, xo, hw, mu, s, b, lo, hi));
     } else {
-      NormPlanes.dAffine(
-          out.doubleStorage(), 0, x.doubleStorage(), x.offset(), hw, mu, s, b, 0, n * c);
+      double[] os = out.doubleStorage(), xs = x.doubleStorage();
+      forPlanes(n * c, hw, (lo, hi) -> NormPlanes.dAffine(os, 0, xs, xo, hw, mu, s, b, lo, hi));
     }
   }
 
@@ -235,12 +239,15 @@ final class ChannelNorm {
     double[] mu = perPlane(mean, n, c);
     double[] p1 = new double[n * c];
     double[] p2 = new double[n * c];
+    int dyo = dy.offset(), xo = x.offset();
     if (f32) {
-      NormPlanes.sGradSums(
-          p1, p2, dy.floatStorage(), dy.offset(), x.floatStorage(), x.offset(), hw, mu, 0, n * c);
+      float[] dys = dy.floatStorage(), xs = x.floatStorage();
+      forPlanes(
+          n * c, hw, (lo, hi) -> NormPlanes.sGradSums(p1, p2, dys, dyo, xs, xo, hw, mu, lo, hi));
     } else {
-      NormPlanes.dGradSums(
-          p1, p2, dy.doubleStorage(), dy.offset(), x.doubleStorage(), x.offset(), hw, mu, 0, n * c);
+      double[] dys = dy.doubleStorage(), xs = x.doubleStorage();
+      forPlanes(
+          n * c, hw, (lo, hi) -> NormPlanes.dGradSums(p1, p2, dys, dyo, xs, xo, hw, mu, lo, hi));
     }
     sumOverBatch(sdy, p1, n, c);
     sumOverBatch(sdyx, p2, n, c);
@@ -298,37 +305,29 @@ final class ChannelNorm {
     double[] pm = perPlane(mean, n, c);
     double[] pb = perPlane(b, n, c);
     double[] pk = perPlane(k, n, c);
+    int dyo = dy.offset(), xo = x.offset();
     if (f32) {
-      NormPlanes.sLinear(
-          dx.floatStorage(),
-          0,
-          dy.floatStorage(),
-          dy.offset(),
-          x.floatStorage(),
-          x.offset(),
+      float[] dxs = dx.floatStorage(), dys = dy.floatStorage(), xs = x.floatStorage();
+      forPlanes(
+          n * c,
           hw,
-          pa,
-          pm,
-          pb,
-          pk,
-          0,
-          n * c);
+          (lo, hi) -> NormPlanes.sLinear(dxs, 0, dys, dyo, xs, xo, hw, pa, pm, pb, pk, lo, hi));
     } else {
-      NormPlanes.dLinear(
-          dx.doubleStorage(),
-          0,
-          dy.doubleStorage(),
-          dy.offset(),
-          x.doubleStorage(),
-          x.offset(),
+      double[] dxs = dx.doubleStorage(), dys = dy.doubleStorage(), xs = x.doubleStorage();
+      forPlanes(
+          n * c,
           hw,
-          pa,
-          pm,
-          pb,
-          pk,
-          0,
-          n * c);
+          (lo, hi) -> NormPlanes.dLinear(dxs, 0, dys, dyo, xs, xo, hw, pa, pm, pb, pk, lo, hi));
     }
+  }
+
+  /**
+   * Runs a plane kernel over planes [0, planes) on the {@link Parallel} threads, about 16K values
+   * per chunk. The plane kernels write per-plane outputs only and the callers combine per-plane
+   * sums in a fixed order, so results do not depend on the thread count.
+   */
+  static void forPlanes(int planes, int hw, Parallel.RangeBody kernel) {
+    Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, hw)), kernel);
   }
 
   /** Repeats per-channel values for every plane n*C + c. */

@@ -1,5 +1,6 @@
 package org.handgrad.nn.functional;
 
+import org.handgrad.kernels.Parallel;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -146,9 +147,25 @@ public final class Conv {
   // --------------------------------------------------------------------------- fast
 
   /**
+   * At most this many parallel chunks of images: enough to keep a few threads busy and balanced,
+   * few enough that the backward pass's per-chunk dw partials stay small. The chunking depends on
+   * the shapes only, never on the thread count, so results are bit-identical for any thread count.
+   */
+  static final int MAX_IMAGE_CHUNKS = 16;
+
+  /** Elements of per-chunk dw/db partials the backward pass may allocate (16 MB of float32). */
+  static final int PARTIAL_BUDGET = 1 << 22;
+
+  /**
    * Convolution as one GEMM per image: {@code out[n] (F, H'*W') = w (F, C*HH*WW) * cols (C*HH*WW,
    * H'*W')}, where cols is the im2col unrolling of image n (see {@link
    * org.handgrad.kernels.Im2col}). The bias is written first and the GEMM accumulates onto it.
+   *
+   * <p>Images are independent, so they are split into contiguous chunks run on the {@link Parallel}
+   * threads, each chunk with its own column buffer; a GEMM called inside a chunk runs on that
+   * chunk's thread. One GEMM over the whole batch would need a (C*HH*WW, N*H'*W') column matrix and
+   * an (F, N, H'*W') to (N, F, H'*W') transpose of the result; per-image GEMMs write NCHW directly
+   * and keep the columns in cache.
    *
    * @param x input, shape (N, C, H, W)
    * @param w filters, shape (F, C, HH, WW)
@@ -164,13 +181,18 @@ public final class Conv {
     ConvGeometry g = geometry(d, param);
     int K = g.colRows(), L = g.colCols();
     Tensor out = Tensor.zeros(x.dtype(), N, F, g.HO(), g.WO());
-    // One column buffer reused for every image; a batch-parallel version gives each worker its own.
-    Tensor cols = Tensor.zeros(x.dtype(), K * L);
-    for (int n = 0; n < N; n++) {
-      ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
-      ConvKernels.fillRows(out, n * F * L, cache.b(), F, L);
-      TensorGemm.gemm(out, n * F * L, L, cache.w(), 0, K, false, cols, 0, L, false, F, L, K, 1);
-    }
+    int chunks = Math.min(N, MAX_IMAGE_CHUNKS);
+    Parallel.forChunks(
+        chunks,
+        c -> {
+          Tensor cols = Tensor.zeros(x.dtype(), K * L); // column matrix (K, L), one per chunk
+          for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
+            ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
+            ConvKernels.fillRows(out, n * F * L, cache.b(), F, L);
+            TensorGemm.gemm(
+                out, n * F * L, L, cache.w(), 0, K, false, cols, 0, L, false, F, L, K, 1);
+          }
+        });
     return new Forward<>(out, cache);
   }
 
@@ -184,6 +206,10 @@ public final class Conv {
    *       col2im(dcols)}, the adjoint of the im2col gather;
    *   <li>{@code db[f] += sum of dout[n, f]}.
    * </ul>
+   *
+   * Images run in parallel chunks as in {@link #convForward}. dx[n] belongs to one chunk; dw and db
+   * are sums over images, so each chunk sums its images into its own partial and the partials are
+   * added in chunk order afterwards: the same result for any thread count.
    *
    * @param dout upstream gradient, shape (N, F, H', W')
    * @param cache from {@link #convForward} or {@link #convForwardNaive}
@@ -199,21 +225,37 @@ public final class Conv {
     DType dt = cache.x().dtype();
     int K = g.colRows(), L = g.colCols();
     Tensor dx = Tensor.zerosLike(cache.x());
+    // Row c of partial holds chunk c's dw (F*K values, (F, K) row-major) then its db (F values).
+    int stride = F * K + F;
+    // At least one chunk, so an empty batch still yields zero dw and db.
+    int chunks =
+        Math.max(1, Math.min(Math.min(N, MAX_IMAGE_CHUNKS), PARTIAL_BUDGET / Math.max(1, stride)));
+    Tensor partial = Tensor.zeros(dt, chunks * stride);
+    Parallel.forChunks(
+        chunks,
+        c -> {
+          Tensor cols = Tensor.zeros(dt, K * L); // column matrix (K, L) of one image
+          Tensor dcols = Tensor.zeros(dt, K * L); // its gradient
+          int p = c * stride;
+          for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
+            int off = n * F * L;
+            ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
+            TensorGemm.gemm(partial, p, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
+            TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
+            ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
+            ConvKernels.addRowSums(partial, p + F * K, dy, off, F, L);
+          }
+        });
     Tensor dw = Tensor.zerosLike(cache.w());
     Tensor db = Tensor.zeros(dt, F);
-    Tensor cols = Tensor.zeros(dt, K * L);
-    Tensor dcols = Tensor.zeros(dt, K * L);
-    // dw and db are sums over images: a batch-parallel version keeps one partial per worker and
-    // adds them in a fixed order, so results do not depend on the thread count.
-    for (int n = 0; n < N; n++) {
-      int off = n * F * L;
-      ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
-      TensorGemm.gemm(dw, 0, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
-      TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
-      ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
-      ConvKernels.addRowSums(db, dy, off, F, L);
-    }
+    ConvKernels.sumChunks(dw, partial, 0, chunks, stride);
+    ConvKernels.sumChunks(db, partial, F * K, chunks, stride);
     return new Grads(dx, dw, db);
+  }
+
+  /** First image of chunk c when N images are split into {@code chunks} near-equal ranges. */
+  private static int chunkStart(int c, int chunks, int N) {
+    return (int) ((long) c * N / chunks);
   }
 
   // --------------------------------------------------------------------------- checks

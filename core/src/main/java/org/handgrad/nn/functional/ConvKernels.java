@@ -110,28 +110,76 @@ final class ConvKernels {
     }
   }
 
-  /** {@code db[r] += sum of row r} for {@code rows} rows of length {@code len} at {@code off}. */
-  static void addRowSums(Tensor db, Tensor dout, int off, int rows, int len) {
+  /**
+   * {@code db[dbOff + r] += sum of row r} for {@code rows} rows of length {@code len} at {@code
+   * off} of dout. Four accumulators: a single one would wait on every add's latency.
+   */
+  static void addRowSums(Tensor db, int dbOff, Tensor dout, int off, int rows, int len) {
     int o = dout.offset() + off;
+    int bo = db.offset() + dbOff;
     if (f32(db)) {
       float[] ds = dout.floatStorage();
       float[] bs = db.floatStorage();
       for (int r = 0; r < rows; r++) {
-        float s = 0f;
-        for (int i = o + r * len, end = i + len; i < end; i++) {
-          s += ds[i];
+        int i = o + r * len, end = i + len;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (; i <= end - 4; i += 4) {
+          s0 += ds[i];
+          s1 += ds[i + 1];
+          s2 += ds[i + 2];
+          s3 += ds[i + 3];
         }
-        bs[db.offset() + r] += s;
+        for (; i < end; i++) {
+          s0 += ds[i];
+        }
+        bs[bo + r] += (s0 + s1) + (s2 + s3);
       }
     } else {
       double[] ds = dout.doubleStorage();
       double[] bs = db.doubleStorage();
       for (int r = 0; r < rows; r++) {
-        double s = 0;
-        for (int i = o + r * len, end = i + len; i < end; i++) {
-          s += ds[i];
+        int i = o + r * len, end = i + len;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (; i <= end - 4; i += 4) {
+          s0 += ds[i];
+          s1 += ds[i + 1];
+          s2 += ds[i + 2];
+          s3 += ds[i + 3];
         }
-        bs[db.offset() + r] += s;
+        for (; i < end; i++) {
+          s0 += ds[i];
+        }
+        bs[bo + r] += (s0 + s1) + (s2 + s3);
+      }
+    }
+  }
+
+  /**
+   * {@code out[i] = sum over c of partial[c * stride + from + i]} for every element i of the
+   * contiguous {@code out}, adding the chunks in order 0, 1, ... (a fixed order, so the result does
+   * not depend on which thread computed which chunk).
+   */
+  static void sumChunks(Tensor out, Tensor partial, int from, int chunks, int stride) {
+    int n = out.size();
+    int o = out.offset();
+    int po = partial.offset() + from;
+    if (f32(out)) {
+      float[] os = out.floatStorage();
+      float[] ps = partial.floatStorage();
+      System.arraycopy(ps, po, os, o, n);
+      for (int c = 1; c < chunks; c++) {
+        for (int i = 0, q = po + c * stride; i < n; i++) {
+          os[o + i] += ps[q + i];
+        }
+      }
+    } else {
+      double[] os = out.doubleStorage();
+      double[] ps = partial.doubleStorage();
+      System.arraycopy(ps, po, os, o, n);
+      for (int c = 1; c < chunks; c++) {
+        for (int i = 0, q = po + c * stride; i < n; i++) {
+          os[o + i] += ps[q + i];
+        }
       }
     }
   }

@@ -201,7 +201,7 @@ public final class ConvTranspose {
       ConvKernels.im2col(dcols, dy, n * outImage, g);
       TensorGemm.gemm(dx, n * C * L, L, cache.w(), 0, K, false, dcols, 0, L, false, C, L, K, 0);
       TensorGemm.gemm(dw, 0, K, cache.x(), n * C * L, L, false, dcols, 0, L, true, C, K, L, 1);
-      ConvKernels.addRowSums(db, dy, n * outImage, F, g.H() * g.W());
+      ConvKernels.addRowSums(db, 0, dy, n * outImage, F, g.H() * g.W());
     }
     return new Grads(dx, dw, db);
   }

@@ -103,10 +103,15 @@ public final class GroupNorm {
     }
     double[] s1 = new double[planes];
     double[] s2 = new double[planes];
+    int xo = xc.offset();
     if (f32) {
-      NormPlanes.sSums(s1, s2, xc.floatStorage(), xc.offset(), hw, shift, 0, planes);
+      float[] xs = xc.floatStorage();
+      ChannelNorm.forPlanes(
+          planes, hw, (lo, hi) -> NormPlanes.sSums(s1, s2, xs, xo, hw, shift, lo, hi));
     } else {
-      NormPlanes.dSums(s1, s2, xc.doubleStorage(), xc.offset(), hw, shift, 0, planes);
+      double[] xs = xc.doubleStorage();
+      ChannelNorm.forPlanes(
+          planes, hw, (lo, hi) -> NormPlanes.dSums(s1, s2, xs, xo, hw, shift, lo, hi));
     }
     double[] mean = new double[rows];
     double[] invStd = new double[rows];
@@ -135,11 +140,13 @@ public final class GroupNorm {
     }
     Tensor out = Tensor.zerosLike(xc);
     if (f32) {
-      NormPlanes.sAffine(
-          out.floatStorage(), 0, xc.floatStorage(), xc.offset(), hw, mu, scale, bias, 0, planes);
+      float[] os = out.floatStorage(), xs = xc.floatStorage();
+      ChannelNorm.forPlanes(
+          planes, hw, (lo, hi) -> NormPlanes.sAffine(os, 0, xs, xo, hw, mu, scale, bias, lo, hi));
     } else {
-      NormPlanes.dAffine(
-          out.doubleStorage(), 0, xc.doubleStorage(), xc.offset(), hw, mu, scale, bias, 0, planes);
+      double[] os = out.doubleStorage(), xs = xc.doubleStorage();
+      ChannelNorm.forPlanes(
+          planes, hw, (lo, hi) -> NormPlanes.dAffine(os, 0, xs, xo, hw, mu, scale, bias, lo, hi));
     }
     return new Forward<>(
         out, new Cache(xc, gamma, Tensor.of(mean, n, groups), Tensor.of(invStd, n, groups)));
@@ -183,30 +190,19 @@ public final class GroupNorm {
     }
     double[] sdy = new double[planes];
     double[] sdyx = new double[planes];
+    int dyo = dy.offset(), xo = x.offset();
     if (f32) {
-      NormPlanes.sGradSums(
-          sdy,
-          sdyx,
-          dy.floatStorage(),
-          dy.offset(),
-          x.floatStorage(),
-          x.offset(),
+      float[] dys = dy.floatStorage(), xs = x.floatStorage();
+      ChannelNorm.forPlanes(
+          planes,
           hw,
-          mu,
-          0,
-          planes);
+          (lo, hi) -> NormPlanes.sGradSums(sdy, sdyx, dys, dyo, xs, xo, hw, mu, lo, hi));
     } else {
-      NormPlanes.dGradSums(
-          sdy,
-          sdyx,
-          dy.doubleStorage(),
-          dy.offset(),
-          x.doubleStorage(),
-          x.offset(),
+      double[] dys = dy.doubleStorage(), xs = x.doubleStorage();
+      ChannelNorm.forPlanes(
+          planes,
           hw,
-          mu,
-          0,
-          planes);
+          (lo, hi) -> NormPlanes.dGradSums(sdy, sdyx, dys, dyo, xs, xo, hw, mu, lo, hi));
     }
 
     double[] dgamma = new double[c];
@@ -234,35 +230,17 @@ public final class GroupNorm {
     }
     Tensor dx = Tensor.zerosLike(x);
     if (f32) {
-      NormPlanes.sLinear(
-          dx.floatStorage(),
-          0,
-          dy.floatStorage(),
-          dy.offset(),
-          x.floatStorage(),
-          x.offset(),
+      float[] dxs = dx.floatStorage(), dys = dy.floatStorage(), xs = x.floatStorage();
+      ChannelNorm.forPlanes(
+          planes,
           hw,
-          a,
-          mu,
-          b,
-          cc,
-          0,
-          planes);
+          (lo, hi) -> NormPlanes.sLinear(dxs, 0, dys, dyo, xs, xo, hw, a, mu, b, cc, lo, hi));
     } else {
-      NormPlanes.dLinear(
-          dx.doubleStorage(),
-          0,
-          dy.doubleStorage(),
-          dy.offset(),
-          x.doubleStorage(),
-          x.offset(),
+      double[] dxs = dx.doubleStorage(), dys = dy.doubleStorage(), xs = x.doubleStorage();
+      ChannelNorm.forPlanes(
+          planes,
           hw,
-          a,
-          mu,
-          b,
-          cc,
-          0,
-          planes);
+          (lo, hi) -> NormPlanes.dLinear(dxs, 0, dys, dyo, xs, xo, hw, a, mu, b, cc, lo, hi));
     }
     return new Grads(
         dx,

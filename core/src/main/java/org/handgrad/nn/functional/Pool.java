@@ -1,5 +1,6 @@
 package org.handgrad.nn.functional;
 
+import org.handgrad.kernels.Parallel;
 import org.handgrad.kernels.Pool2d;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -15,7 +16,7 @@ import org.handgrad.tensor.Tensor;
  * <p>Max pooling is not differentiable where a window has ties; like PyTorch, the gradient goes to
  * the FIRST maximum in row-major window order (NaN counts as the maximum). The naive pair works in
  * float64 by plain loops and re-finds the maximum in backward; the fast pair computes in the input
- * dtype and caches the argmax.
+ * dtype and caches the argmax, and splits the N*C planes over the {@link Parallel} threads.
  */
 public final class Pool {
   private Pool() {}
@@ -128,41 +129,23 @@ public final class Pool {
     Tensor xc = x.contiguous();
     Tensor out = Tensor.zeros(x.dtype(), d[0], d[1], d[4], d[5]);
     Tensor argmax = Tensor.zeros(DType.INT32, d[0], d[1], d[4], d[5]);
-    int planes = d[0] * d[1];
     int PH = param.poolHeight(), PW = param.poolWidth(), S = param.stride();
-    if (x.dtype() == DType.FLOAT32) {
-      Pool2d.maxPool(
-          out.floatStorage(),
-          0,
-          argmax.intStorage(),
-          0,
-          xc.floatStorage(),
-          xc.offset(),
-          planes,
-          d[2],
-          d[3],
-          PH,
-          PW,
-          S,
-          d[4],
-          d[5]);
-    } else {
-      Pool2d.maxPool(
-          out.doubleStorage(),
-          0,
-          argmax.intStorage(),
-          0,
-          xc.doubleStorage(),
-          xc.offset(),
-          planes,
-          d[2],
-          d[3],
-          PH,
-          PW,
-          S,
-          d[4],
-          d[5]);
-    }
+    int H = d[2], W = d[3], HO = d[4], WO = d[5];
+    int[] am = argmax.intStorage();
+    boolean f32 = x.dtype() == DType.FLOAT32;
+    Parallel.forRange(
+        d[0] * d[1],
+        planesPerChunk(H, W),
+        (p0, p1) -> {
+          int o = p0 * HO * WO, xo = xc.offset() + p0 * H * W, planes = p1 - p0;
+          if (f32) {
+            float[] xs = xc.floatStorage();
+            Pool2d.maxPool(out.floatStorage(), o, am, o, xs, xo, planes, H, W, PH, PW, S, HO, WO);
+          } else {
+            double[] xs = xc.doubleStorage();
+            Pool2d.maxPool(out.doubleStorage(), o, am, o, xs, xo, planes, H, W, PH, PW, S, HO, WO);
+          }
+        });
     return new Forward<>(out, new MaxCache(xc, param, argmax));
   }
 
@@ -181,33 +164,23 @@ public final class Pool {
     Tensor dx = Tensor.zerosLike(cache.x());
     int[] am = cache.argmax().intStorage();
     int amOff = cache.argmax().offset();
-    if (dt == DType.FLOAT32) {
-      Pool2d.maxPoolBackward(
-          dx.floatStorage(),
-          0,
-          g.floatStorage(),
-          g.offset(),
-          am,
-          amOff,
-          d[0] * d[1],
-          d[2],
-          d[3],
-          d[4],
-          d[5]);
-    } else {
-      Pool2d.maxPoolBackward(
-          dx.doubleStorage(),
-          0,
-          g.doubleStorage(),
-          g.offset(),
-          am,
-          amOff,
-          d[0] * d[1],
-          d[2],
-          d[3],
-          d[4],
-          d[5]);
-    }
+    int H = d[2], W = d[3], HO = d[4], WO = d[5];
+    // Each plane's gradients land in its own plane of dx, so plane ranges run in parallel.
+    Parallel.forRange(
+        d[0] * d[1],
+        planesPerChunk(H, W),
+        (p0, p1) -> {
+          int xo = p0 * H * W, o = p0 * HO * WO, planes = p1 - p0;
+          if (dt == DType.FLOAT32) {
+            float[] gs = g.floatStorage();
+            Pool2d.maxPoolBackward(
+                dx.floatStorage(), xo, gs, g.offset() + o, am, amOff + o, planes, H, W, HO, WO);
+          } else {
+            double[] gs = g.doubleStorage();
+            Pool2d.maxPoolBackward(
+                dx.doubleStorage(), xo, gs, g.offset() + o, am, amOff + o, planes, H, W, HO, WO);
+          }
+        });
     return new Grads(dx);
   }
 
@@ -291,37 +264,21 @@ public final class Pool {
     int[] d = validate("avg_pool2d", x, param);
     Tensor xc = x.contiguous();
     Tensor out = Tensor.zeros(x.dtype(), d[0], d[1], d[4], d[5]);
-    int planes = d[0] * d[1];
     int PH = param.poolHeight(), PW = param.poolWidth(), S = param.stride();
-    if (x.dtype() == DType.FLOAT32) {
-      Pool2d.avgPool(
-          out.floatStorage(),
-          0,
-          xc.floatStorage(),
-          xc.offset(),
-          planes,
-          d[2],
-          d[3],
-          PH,
-          PW,
-          S,
-          d[4],
-          d[5]);
-    } else {
-      Pool2d.avgPool(
-          out.doubleStorage(),
-          0,
-          xc.doubleStorage(),
-          xc.offset(),
-          planes,
-          d[2],
-          d[3],
-          PH,
-          PW,
-          S,
-          d[4],
-          d[5]);
-    }
+    int H = d[2], W = d[3], HO = d[4], WO = d[5];
+    Parallel.forRange(
+        d[0] * d[1],
+        planesPerChunk(H, W),
+        (p0, p1) -> {
+          int o = p0 * HO * WO, xo = xc.offset() + p0 * H * W, planes = p1 - p0;
+          if (x.dtype() == DType.FLOAT32) {
+            float[] xs = xc.floatStorage();
+            Pool2d.avgPool(out.floatStorage(), o, xs, xo, planes, H, W, PH, PW, S, HO, WO);
+          } else {
+            double[] xs = xc.doubleStorage();
+            Pool2d.avgPool(out.doubleStorage(), o, xs, xo, planes, H, W, PH, PW, S, HO, WO);
+          }
+        });
     return new Forward<>(out, new Cache(xc, param));
   }
 
@@ -339,37 +296,33 @@ public final class Pool {
     Tensor g = dout.contiguous();
     Tensor dx = Tensor.zerosLike(cache.x());
     PoolParam q = cache.param();
-    int planes = d[0] * d[1];
-    if (dt == DType.FLOAT32) {
-      Pool2d.avgPoolBackward(
-          dx.floatStorage(),
-          0,
-          g.floatStorage(),
-          g.offset(),
-          planes,
-          d[2],
-          d[3],
-          q.poolHeight(),
-          q.poolWidth(),
-          q.stride(),
-          d[4],
-          d[5]);
-    } else {
-      Pool2d.avgPoolBackward(
-          dx.doubleStorage(),
-          0,
-          g.doubleStorage(),
-          g.offset(),
-          planes,
-          d[2],
-          d[3],
-          q.poolHeight(),
-          q.poolWidth(),
-          q.stride(),
-          d[4],
-          d[5]);
-    }
+    int PH = q.poolHeight(), PW = q.poolWidth(), S = q.stride();
+    int H = d[2], W = d[3], HO = d[4], WO = d[5];
+    Parallel.forRange(
+        d[0] * d[1],
+        planesPerChunk(H, W),
+        (p0, p1) -> {
+          int xo = p0 * H * W, o = g.offset() + p0 * HO * WO, planes = p1 - p0;
+          if (dt == DType.FLOAT32) {
+            float[] gs = g.floatStorage();
+            Pool2d.avgPoolBackward(dx.floatStorage(), xo, gs, o, planes, H, W, PH, PW, S, HO, WO);
+          } else {
+            double[] gs = g.doubleStorage();
+            Pool2d.avgPoolBackward(dx.doubleStorage(), xo, gs, o, planes, H, W, PH, PW, S, HO, WO);
+          }
+        });
     return new Grads(dx);
+  }
+
+  // --------------------------------------------------------------------------- threads
+
+  /**
+   * Planes per parallel chunk: about 16K input values, so a chunk outweighs its scheduling. Planes
+   * are independent and each writes only its own outputs, so results do not depend on the thread
+   * count (or on this chunking).
+   */
+  private static int planesPerChunk(int H, int W) {
+    return Math.max(1, (1 << 14) / Math.max(1, H * W));
   }
 
   // --------------------------------------------------------------------------- checks

@@ -18,6 +18,34 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ConvTest {
+  // ------------------------------------------------------------------ threads
+
+  @ParameterizedTest(name = "N={0} {1}")
+  @CsvSource({"1, FLOAT32", "7, FLOAT32", "7, FLOAT64", "19, FLOAT32"})
+  void fastPairIsBitIdenticalForAnyThreadCount(int n, DType dt) {
+    // N=19 gives more images than chunks (16), so chunks hold one or two images.
+    Tensor x = randn(1, dt, n, 3, 9, 9), w = randn(2, dt, 4, 3, 3, 3), b = randn(3, dt, 4);
+    Tensor dout = randn(4, dt, n, 4, 5, 5);
+    ConvParam p = new ConvParam(2, 1);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          Forward<Conv.Cache> f = Conv.convForward(x, w, b, p);
+          Conv.Grads g = Conv.convBackward(dout, f.cache());
+          return java.util.List.of(f.out(), g.dx(), g.dw(), g.db());
+        });
+  }
+
+  @Test
+  void emptyBatchGivesEmptyOutputAndZeroWeightGradients() {
+    Tensor x = Tensor.zeros(DType.FLOAT32, 0, 2, 5, 5), w = randn(2, DType.FLOAT32, 3, 2, 3, 3);
+    Tensor b = randn(3, DType.FLOAT32, 3);
+    Forward<Conv.Cache> f = Conv.convForward(x, w, b, new ConvParam(1, 1));
+    assertArrayEquals(new int[] {0, 3, 5, 5}, f.out().shape());
+    Conv.Grads g = Conv.convBackward(Tensor.zeros(DType.FLOAT32, 0, 3, 5, 5), f.cache());
+    assertArrayEquals(new double[3 * 2 * 9], g.dw().toDoubleArray());
+    assertArrayEquals(new double[3], g.db().toDoubleArray());
+  }
+
   // ------------------------------------------------------------------ PyTorch fixtures
 
   @ParameterizedTest(name = "{0} {1} naive={2}")

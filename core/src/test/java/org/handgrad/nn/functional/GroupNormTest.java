@@ -18,6 +18,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class GroupNormTest {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void isBitIdenticalForAnyThreadCount(boolean f32) {
+    DType dt = f32 ? DType.FLOAT32 : DType.FLOAT64;
+    // 5 * 8 = 40 planes of 32x32, 16 planes per chunk: chunks cut through groups of 2 planes.
+    SplittableRandom rng = new SplittableRandom(12);
+    Tensor x = randn(rng, dt, 2, 0.5, 5, 8, 32, 32);
+    Tensor gamma = randn(rng, dt, 1, 1, 8), beta = randn(rng, dt, 1, 0, 8);
+    Tensor dout = randn(rng, dt, 1, 0, 5, 8, 32, 32);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          Forward<GroupNorm.Cache> f = GroupNorm.spatialGroupnormForward(x, gamma, beta, 4, 1e-5);
+          GroupNorm.Grads g = GroupNorm.spatialGroupnormBackward(dout, f.cache());
+          return java.util.List.of(f.out(), g.dx(), g.dgamma(), g.dbeta());
+        });
+  }
+
   private static final double EPS = GroupNorm.DEFAULT_EPS;
 
   /** "gn": G=3 of C=6; "gn1": G=1. */

@@ -17,6 +17,30 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class PoolTest {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"FLOAT32", "FLOAT64"})
+  void fastPairsAreBitIdenticalForAnyThreadCount(DType dt) {
+    // 35 planes of 32x32 split into chunks of 16 planes: three chunks, the last one short.
+    Tensor x = randn(1, dt, 5, 7, 32, 32);
+    Tensor dout = randn(2, dt, 5, 7, 16, 16);
+    PoolParam p = PoolParam.twoByTwo();
+    PoolParam q = new PoolParam(3, 3, 1); // overlapping windows, general loops
+    Tensor dq = randn(3, dt, 5, 7, 30, 30);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          Forward<Pool.MaxCache> m = Pool.maxPoolForward(x, p);
+          Forward<Pool.MaxCache> mq = Pool.maxPoolForward(x, q);
+          Forward<Pool.Cache> a = Pool.avgPoolForward(x, q);
+          return java.util.List.of(
+              m.out(),
+              Pool.maxPoolBackward(dout, m.cache()).dx(),
+              mq.out(),
+              Pool.maxPoolBackward(dq, mq.cache()).dx(),
+              a.out(),
+              Pool.avgPoolBackward(dq, a.cache()).dx());
+        });
+  }
+
   private static PoolParam param(String c) {
     int[] q = fx(c + "_pool").toIntArray();
     return new PoolParam(q[0], q[1], q[2]);

@@ -18,6 +18,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class SpatialBatchNormTest {
+  @ParameterizedTest
+  @EnumSource(
+      value = DType.class,
+      names = {"FLOAT32", "FLOAT64"})
+  void isBitIdenticalForAnyThreadCount(DType dt) {
+    // 35 planes of 32x32, 16 planes per chunk: three chunks of plane sums.
+    SplittableRandom rng = new SplittableRandom(11);
+    Tensor x = randn(rng, dt, 2, 0.5, 5, 7, 32, 32);
+    Tensor gamma = randn(rng, dt, 1, 1, 7), beta = randn(rng, dt, 1, 0, 7);
+    Tensor dout = randn(rng, dt, 1, 0, 5, 7, 32, 32);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          BatchNormParam param = BatchNormParam.create(dt, 7);
+          Forward<SpatialBatchNorm.Cache> f =
+              SpatialBatchNorm.spatialBatchnormForward(x, gamma, beta, param);
+          SpatialBatchNorm.Grads g = SpatialBatchNorm.spatialBatchnormBackward(dout, f.cache());
+          return java.util.List.of(
+              f.out(), g.dx(), g.dgamma(), g.dbeta(), param.runningMean(), param.runningVar());
+        });
+  }
+
   private static final DType[] DTYPES = {DType.FLOAT64, DType.FLOAT32};
 
   @ParameterizedTest
