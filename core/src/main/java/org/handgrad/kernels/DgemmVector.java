@@ -28,7 +28,12 @@ import jdk.incubator.vector.VectorSpecies;
  * looks better on paper, but C2 then keeps three broadcasts live at once, runs out of AVX2's 16
  * vector registers and spills an accumulator to the stack on every iteration; measured on Zen 3
  * with the kernel alone in L1, 5 x 8 runs at ~50 GFLOP/s per core (near peak, half of float's), 6 x
- * 8 at 22 to 45 depending on the packing stride, 4 x 8 at 47, 4 x 12 at 22.
+ * 8 at 22 to 45 depending on the packing stride, 4 x 8 at 47, 4 x 12 at 22. Re-measured on JDK
+ * 17.0.15 (1024^3, one thread, whole GEMM, medians, machine shared): 5 x 8 41-42 GFLOP/s; 6 x 8 20
+ * (the spill, still there with AS = 8 and MC = 48); 6 x 8 with the broadcast written before the B
+ * loads 41 (no spill, but C2 then leaves four bounds checks in the loop); 6 x 8 with one bounds
+ * check per row (one broadcast register) 38; 12 x 4 (one B vector, no spill, A padded to 16) 36.
+ * None is worth the change.
  *
  * <p>Threads: when C is at least as wide as tall, all of op(A) is first packed once (its blocks
  * shared out among the threads), then the columns of C are cut into about four chunks per thread,

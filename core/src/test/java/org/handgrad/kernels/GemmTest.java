@@ -29,8 +29,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * length-k dot product, gamma(k+2) times |alpha| sum|a b| + |beta c| (see {@link GemmCase#gamma}).
  */
 class GemmTest {
-  /** Sizes around the vector lanes (8 float, 4 double) and tiles (5 x 16, 5 x 8), and primes. */
-  static final int[] AWKWARD = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 16, 17, 61, 127, 257};
+  /**
+   * Sizes around the vector lanes (8 float, 4 double), the tiles (5 x 16, 5 x 8) and multiples of 6
+   * (a 6-row tile), and primes.
+   */
+  static final int[] AWKWARD = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 61, 127, 257
+  };
 
   private final int savedThreads = Parallel.threads();
 
