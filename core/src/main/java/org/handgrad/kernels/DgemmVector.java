@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 8 at 22 to 45 depending on the packing stride, 4 x 8 at 47, 4 x 12 at 22. Re-measured on JDK
  * 17.0.15 (1024^3, one thread, whole GEMM, medians, machine shared): 5 x 8 41-42 GFLOP/s; 6 x 8 20
  * (the spill, still there with AS = 8 and MC = 48); 6 x 8 with the broadcast written before the B
- * loads 41 (no spill, but C2 then leaves four bounds checks in the loop); 6 x 8 with one bounds
+ * loads 39-41 (no spill, but C2 then leaves four bounds checks in the loop); 6 x 8 with one bounds
  * check per row (one broadcast register) 38; 12 x 4 (one B vector, no spill, A padded to 16) 36.
  * None is worth the change.
  *
