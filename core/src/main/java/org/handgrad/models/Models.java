@@ -18,6 +18,7 @@ import org.handgrad.models.knn.KNearestNeighbor;
 import org.handgrad.models.linear.LinearClassifier;
 import org.handgrad.models.linear.LinearSvm;
 import org.handgrad.models.linear.Softmax;
+import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.Model;
 import org.handgrad.tensor.DType;
 
@@ -73,6 +74,11 @@ public final class Models {
         "VGG-style convnet with batchnorm for Fashion-MNIST",
         List.of("widths", "convs_per_stage", "hidden_dim", "dropout", "reg"),
         Models::bnCnn);
+    add(
+        "vit",
+        "Vision Transformer: patches, CLS token, learned positions, pre-norm encoder layers",
+        List.of("patch", "dim", "depth", "heads", "mlp_dim", "dropout"),
+        Models::vit);
   }
 
   private static void add(
@@ -227,6 +233,23 @@ public final class Models {
             c.integer("num_classes", d.numClasses()),
             c.number("dropout", d.dropoutKeepRatio()),
             c.number("reg", d.reg()),
+            c.dtype(d.dtype()),
+            c.seed()));
+  }
+
+  private static VisionTransformer vit(Config c) {
+    VisionTransformer.Config d = VisionTransformer.Config.tiny();
+    int dim = c.integer("dim", d.dim());
+    return new VisionTransformer(
+        new VisionTransformer.Config(
+            c.ints("input_shape", d.inputDim()),
+            c.integer("patch", d.patch()),
+            dim,
+            c.integer("depth", d.depth()),
+            c.integer("heads", d.heads()),
+            c.integer("mlp_dim", 4 * dim),
+            c.integer("num_classes", d.numClasses()),
+            c.number("dropout", d.dropout()),
             c.dtype(d.dtype()),
             c.seed()));
   }

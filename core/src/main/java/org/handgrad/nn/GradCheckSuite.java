@@ -26,6 +26,7 @@ public final class GradCheckSuite {
     checks.putAll(org.handgrad.nn.checks.RnnChecks.checks());
     checks.putAll(org.handgrad.nn.checks.ModuleChecks.checks());
     checks.putAll(org.handgrad.nn.checks.SigmoidCrossEntropyChecks.checks());
+    checks.putAll(org.handgrad.nn.checks.AttentionChecks.checks());
     return checks;
   }
 

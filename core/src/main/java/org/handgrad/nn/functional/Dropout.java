@@ -59,7 +59,7 @@ public final class Dropout {
    *
    * @param param the parameters used
    * @param mask 1/p where an element was kept and 0 where dropped, the shape and dtype of x; null
-   *     in TEST mode
+   *     in TEST mode and for p = 1 (the identity)
    */
   public record Cache(DropoutParam param, Tensor mask) {}
 
@@ -74,7 +74,8 @@ public final class Dropout {
   public static Forward<Cache> dropoutForward(Tensor x, DropoutParam param) {
     Objects.requireNonNull(param, "dropout: param");
     Elementwise.requireFloat("dropout", "x", x);
-    if (param.mode() == Mode.TEST) {
+    if (param.mode() == Mode.TEST || param.p() == 1) {
+      // Keep probability 1 keeps everything: the mask would be all ones, so none is drawn.
       return new Forward<>(x.copy(), new Cache(param, null));
     }
     // The mask draws are sequential; a parallel version would give each chunk its own
@@ -104,7 +105,7 @@ public final class Dropout {
    * @return dx, the shape of x
    */
   public static Tensor dropoutBackward(Tensor dout, Cache cache) {
-    if (cache.param().mode() == Mode.TEST) {
+    if (cache.mask() == null) {
       Elementwise.requireFloat("dropout_backward", "dout", dout);
       return dout.copy();
     }

@@ -52,8 +52,16 @@ public final class Dropout extends PairModule<org.handgrad.nn.functional.Dropout
    */
   @Override
   protected Forward<org.handgrad.nn.functional.Dropout.Cache> forwardPair(Tensor x) {
-    DropoutParam param = isTraining() ? DropoutParam.train(p, nextSeed()) : DropoutParam.test(p);
-    return org.handgrad.nn.functional.Dropout.dropoutForward(x, param);
+    return org.handgrad.nn.functional.Dropout.dropoutForward(x, nextParam());
+  }
+
+  /**
+   * The functional parameters of the next forward pass, for layers that apply this module's dropout
+   * inside their own pair (attention weights): in training mode a fresh mask seed from the stream
+   * (advancing it, exactly as {@link #forward} does), in evaluation mode the identity.
+   */
+  public DropoutParam nextParam() {
+    return isTraining() ? DropoutParam.train(p, nextSeed()) : DropoutParam.test(p);
   }
 
   /**

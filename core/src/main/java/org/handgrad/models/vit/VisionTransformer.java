@@ -1,0 +1,338 @@
+package org.handgrad.models.vit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.handgrad.models.Classifier;
+import org.handgrad.models.Nets;
+import org.handgrad.models.transformer.TransformerEncoderLayer;
+import org.handgrad.nn.Metrics;
+import org.handgrad.nn.Model;
+import org.handgrad.nn.Parameter;
+import org.handgrad.nn.functional.Forward;
+import org.handgrad.nn.functional.Losses;
+import org.handgrad.nn.functional.PositionalEncoding;
+import org.handgrad.nn.functional.Tokens;
+import org.handgrad.nn.graph.Tape;
+import org.handgrad.nn.graph.TapeModule;
+import org.handgrad.nn.graph.Var;
+import org.handgrad.nn.init.Init;
+import org.handgrad.nn.init.WeightInit;
+import org.handgrad.nn.modules.LayerNorm;
+import org.handgrad.nn.modules.Linear;
+import org.handgrad.nn.modules.PatchEmbedding;
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * A Vision Transformer (Dosovitskiy et al. 2021), CLI name "vit":
+ *
+ * <pre>
+ *   tokens = patch_embed(x)                      (N, L, D), L = (H/P)(W/P)
+ *   tokens = [cls_token; tokens] + pos_embed     (N, L+1, D)
+ *   tokens = blocks[depth-1](... blocks[0](tokens))   pre-norm encoder layers
+ *   scores = head(norm(tokens)[:, 0])            (N, K)
+ * </pre>
+ *
+ * the architecture of the tiny ViT in {@code shared/bench/torch_anchor.py} and of PyTorch's {@code
+ * nn.TransformerEncoderLayer(norm_first=True, activation='gelu')} stack. Parameters, by name:
+ * {@code cls_token} (D,), {@code pos_embed} (L+1, D), {@code patch_embed.weight} (C P P, D) and
+ * {@code .bias}, {@code blocks.i.{norm1,self_attn.{query,key,value,proj},norm2,mlp.{linear1,
+ * linear2}}.{weight,bias}}, {@code norm.{weight,bias}}, {@code head.{weight,bias}}; linear weights
+ * are stored (in, out). Initialization as in the ViT reference code: linear and patch weights
+ * normal with std 0.02 and zero biases, {@code pos_embed} normal(0.02), {@code cls_token} zeros,
+ * LayerNorms at gamma 1, beta 0. No weight decay term: use AdamW's decoupled decay.
+ *
+ * <p>Dimension letters: N batch, C H W image, P patch, L patches, D embedding, K classes.
+ */
+public final class VisionTransformer extends TapeModule implements Model, Classifier {
+  private static final String NAME = "vit";
+
+  /**
+   * Configuration.
+   *
+   * @param inputDim (C, H, W), H and W divisible by the patch
+   * @param patch P
+   * @param dim D, divisible by heads
+   * @param depth number of encoder layers, >= 1
+   * @param heads H
+   * @param mlpDim width of each feed-forward block (4D in the paper)
+   * @param numClasses K
+   * @param dropout DROP probability of attention weights and feed-forward blocks, in [0, 1)
+   * @param dtype float32 or float64
+   * @param seed seeds the weights and the dropout masks
+   */
+  public record Config(
+      int[] inputDim,
+      int patch,
+      int dim,
+      int depth,
+      int heads,
+      int mlpDim,
+      int numClasses,
+      double dropout,
+      DType dtype,
+      long seed) {
+    /** Validates every field with a message naming it; copies inputDim. */
+    public Config {
+      inputDim = Objects.requireNonNull(inputDim, NAME + ": inputDim").clone();
+      if (inputDim.length != 3) {
+        throw new IllegalArgumentException(
+            NAME + ": input_shape must be (C, H, W), got " + java.util.Arrays.toString(inputDim));
+      }
+      for (int d : inputDim) {
+        Nets.requireAtLeast(NAME, "input_shape", d, 1);
+      }
+      Nets.requireAtLeast(NAME, "patch", patch, 1);
+      if (inputDim[1] % patch != 0 || inputDim[2] % patch != 0) {
+        throw new IllegalArgumentException(
+            NAME
+                + ": image size "
+                + inputDim[1]
+                + "x"
+                + inputDim[2]
+                + " is not divisible by the patch size "
+                + patch);
+      }
+      Nets.requireAtLeast(NAME, "dim", dim, 1);
+      Nets.requireAtLeast(NAME, "depth", depth, 1);
+      Nets.requireAtLeast(NAME, "heads", heads, 1);
+      if (dim % heads != 0) {
+        throw new IllegalArgumentException(
+            NAME + ": dim=" + dim + " is not divisible by heads=" + heads);
+      }
+      Nets.requireAtLeast(NAME, "mlp_dim", mlpDim, 1);
+      Nets.requireAtLeast(NAME, "num_classes", numClasses, 2);
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new IllegalArgumentException(
+            NAME + ": dropout must be in [0, 1) (the DROP probability), got " + dropout);
+      }
+      Nets.requireFloat(NAME, dtype);
+    }
+
+    /** The image shape (a copy). */
+    @Override
+    public int[] inputDim() {
+      return inputDim.clone();
+    }
+
+    /** Number of patches L. */
+    public int numPatches() {
+      return (inputDim[1] / patch) * (inputDim[2] / patch);
+    }
+
+    /**
+     * The tiny ViT of {@code torch_anchor.py} for Fashion-MNIST: (1, 28, 28), patch 7, dim 64,
+     * depth 4, heads 4, mlp 256, 10 classes, no dropout, float32.
+     */
+    public static Config tiny() {
+      return new Config(new int[] {1, 28, 28}, 7, 64, 4, 4, 256, 10, 0.0, DType.FLOAT32, 0);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Config c
+          && java.util.Arrays.equals(inputDim, c.inputDim)
+          && patch == c.patch
+          && dim == c.dim
+          && depth == c.depth
+          && heads == c.heads
+          && mlpDim == c.mlpDim
+          && numClasses == c.numClasses
+          && Double.compare(dropout, c.dropout) == 0
+          && dtype == c.dtype
+          && seed == c.seed;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(
+          java.util.Arrays.hashCode(inputDim),
+          patch,
+          dim,
+          depth,
+          heads,
+          mlpDim,
+          numClasses,
+          dropout,
+          dtype,
+          seed);
+    }
+
+    @Override
+    public String toString() {
+      return "Config[inputDim="
+          + java.util.Arrays.toString(inputDim)
+          + ", patch="
+          + patch
+          + ", dim="
+          + dim
+          + ", depth="
+          + depth
+          + ", heads="
+          + heads
+          + ", mlpDim="
+          + mlpDim
+          + ", numClasses="
+          + numClasses
+          + ", dropout="
+          + dropout
+          + ", dtype="
+          + dtype.numpyName()
+          + ", seed="
+          + seed
+          + "]";
+    }
+  }
+
+  private final Config config;
+  private final PatchEmbedding patchEmbed;
+  private final Parameter clsToken;
+  private final Parameter posEmbed;
+  private final List<TransformerEncoderLayer> blocks = new ArrayList<>();
+  private final LayerNorm norm;
+  private final Linear head;
+
+  /** A freshly initialized ViT (see the class comment for the initialization). */
+  public VisionTransformer(Config config) {
+    this.config = Objects.requireNonNull(config, "config");
+    DType dt = config.dtype();
+    RandomGenerator rng = Init.rng(config.seed());
+    WeightInit init = WeightInit.normal(0.02);
+    int d = config.dim();
+    patchEmbed =
+        registerModule(
+            "patch_embed",
+            new PatchEmbedding(config.inputDim()[0], config.patch(), d, dt, init, rng));
+    clsToken = registerParameter("cls_token", Tensor.zeros(dt, d));
+    posEmbed =
+        registerParameter("pos_embed", Init.normal(rng, dt, 0.02, config.numPatches() + 1, d));
+    var blockList = new org.handgrad.nn.Sequential();
+    for (int i = 0; i < config.depth(); i++) {
+      TransformerEncoderLayer b =
+          new TransformerEncoderLayer(
+              d,
+              config.heads(),
+              config.mlpDim(),
+              config.dropout(),
+              dt,
+              init,
+              rng,
+              config.seed() * 31 + 2 * i);
+      blocks.add(b);
+      blockList.add(b);
+    }
+    registerModule("blocks", blockList);
+    norm = registerModule("norm", new LayerNorm(d, dt));
+    head = registerModule("head", new Linear(d, config.numClasses(), true, dt, init, rng));
+  }
+
+  /** The configuration. */
+  public Config config() {
+    return config;
+  }
+
+  /** The encoder layers, first to last. */
+  public List<TransformerEncoderLayer> blocks() {
+    return List.copyOf(blocks);
+  }
+
+  /**
+   * Records the forward pass.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @return class scores, shape (N, K)
+   */
+  @Override
+  public Var forward(Tape tape, Var x) {
+    Var h = tape.module(patchEmbed, x);
+    Var tokens = h;
+    h =
+        tape.record(
+            "prepend_cls",
+            Tokens.prependTokenForward(tokens.value(), clsToken.value()),
+            dout -> {
+              Tokens.Grads g = Tokens.prependTokenBackward(dout);
+              clsToken.accumulateGrad(g.dtoken());
+              return new Tensor[] {g.dx()};
+            },
+            tokens);
+    Forward<int[]> pos = PositionalEncoding.positionalEmbeddingForward(h.value(), posEmbed.value());
+    h =
+        tape.record(
+            "pos_embed",
+            pos.out(),
+            dout -> {
+              PositionalEncoding.Grads g =
+                  PositionalEncoding.positionalEmbeddingBackward(dout, pos.cache());
+              posEmbed.accumulateGrad(g.dpos());
+              return new Tensor[] {g.dx()};
+            },
+            h);
+    for (TransformerEncoderLayer b : blocks) {
+      h = b.forward(tape, h);
+    }
+    h = tape.module(norm, h);
+    Forward<int[]> cls = Tokens.selectTokenForward(h.value(), 0);
+    h =
+        tape.record(
+            "select_cls",
+            cls.out(),
+            dout -> new Tensor[] {Tokens.selectTokenBackward(dout, cls.cache())},
+            h);
+    return tape.module(head, h);
+  }
+
+  /**
+   * Class scores in evaluation mode (no dropout).
+   *
+   * @param x images, shape (N, C, H, W)
+   * @return scores, shape (N, K)
+   */
+  @Override
+  public Tensor loss(Tensor x) {
+    eval();
+    Tape tape = new Tape();
+    return forward(tape, tape.constant(x)).value();
+  }
+
+  /**
+   * Training step: zeroes the gradients, runs forward in training mode, the softmax loss and the
+   * tape's backward.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param y labels in [0, K)
+   * @return the mean cross-entropy
+   */
+  @Override
+  public double loss(Tensor x, int[] y) {
+    train();
+    zeroGrad();
+    Tape tape = new Tape();
+    Var scores = forward(tape, tape.constant(x));
+    Losses.Loss l = Losses.softmaxLoss(scores.value(), y);
+    tape.backward(scores, l.dx());
+    return l.loss();
+  }
+
+  @Override
+  public int[] predict(Tensor x) {
+    return Metrics.argmax(loss(x));
+  }
+
+  /**
+   * The attention weights of every layer for a batch, in evaluation mode.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @return one tensor per layer, first to last, each (N, H, L+1, L+1) (token 0 is the CLS token)
+   */
+  public List<Tensor> attentionMaps(Tensor x) {
+    loss(x);
+    List<Tensor> maps = new ArrayList<>();
+    for (TransformerEncoderLayer b : blocks) {
+      maps.add(b.selfAttn().lastAttention());
+    }
+    return maps;
+  }
+}
