@@ -230,7 +230,7 @@ public final class ModuleChecks {
    * Moves every parameter off its initial value (gamma = 1, beta = 0 would let a backward pass that
    * confuses them pass), by N(0, 0.25^2) per element.
    */
-  static void perturbParameters(Module net, SplittableRandom rng) {
+  public static void perturbParameters(Module net, SplittableRandom rng) {
     for (Parameter p : net.parameters()) {
       Tensor v = p.value();
       for (int i = 0; i < v.size(); i++) {
