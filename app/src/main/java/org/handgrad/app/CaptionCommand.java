@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.handgrad.app.caption.AttentionGrid;
 import org.handgrad.app.caption.CaptionEvaluation;
 import org.handgrad.app.caption.CaptionGrid;
 import org.handgrad.app.caption.CaptionSource;
@@ -21,6 +22,7 @@ import org.handgrad.io.Json;
 import org.handgrad.models.rnn.BlindEncoder;
 import org.handgrad.models.rnn.CaptionCheckpoint;
 import org.handgrad.models.rnn.CaptionData;
+import org.handgrad.models.rnn.CaptionDecoder;
 import org.handgrad.models.rnn.CaptioningModel;
 import org.handgrad.models.rnn.CaptioningRnn;
 import org.handgrad.models.rnn.CaptioningTrainer;
@@ -29,6 +31,7 @@ import org.handgrad.models.rnn.ConvEncoder;
 import org.handgrad.models.rnn.Decoding;
 import org.handgrad.models.rnn.ImageEncoder;
 import org.handgrad.models.rnn.WordDetector;
+import org.handgrad.models.transformer.CaptioningTransformer;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Rng;
 import org.handgrad.tensor.Tensor;
@@ -43,19 +46,22 @@ import picocli.CommandLine.Spec;
  * end to end.
  *
  * <pre>
- * ./handgrad caption train [--cell lstm|rnn] [--epochs E] [--batch-size B] [--lr LR] [--hidden H]
- *                          [--train-size N] [--seed S] [--out DIR] ...
- * ./handgrad caption sample --checkpoint DIR [--n 16] [--method greedy|beam|sample|topk|topp] ...
+ * ./handgrad caption train [--model lstm|transformer] [--cell lstm|rnn] [--epochs E]
+ *                          [--batch-size B] [--lr LR] [--hidden H] [--width W --layers L --heads H
+ *                          --ffn F --dropout P] [--regions] [--train-size N] [--seed S] [--out DIR]
+ * ./handgrad caption sample --checkpoint DIR [--n 16] [--method greedy|beam|sample|topk|topp]
+ *                           [--attention] ...
  * </pre>
  *
  * <p>{@code train} pretrains a conv encoder as a visual word detector (models.rnn.WordDetector),
- * trains it with an RNN/LSTM decoder end to end (models.rnn), then the image-blind baseline (the
- * same decoder on zero features) the same way, and writes into DIR: the checkpoint
- * (model.safetensors, optimizer.safetensors, config.json), data.json (the dataset settings),
- * loss.png, baseline/ (the baseline's checkpoint and loss.png) and metrics.json (greedy exact match
- * and BLEU-4 on the held-out test images). {@code sample} reloads them, decodes every held-out
- * image with the chosen method, prints examples next to the ground truth, exact match and BLEU-4
- * for the model and the baseline, and writes a PNG grid of images with their captions.
+ * trains it with an RNN/LSTM decoder (models.rnn) or a transformer decoder (models.transformer) end
+ * to end, then the image-blind baseline (the same decoder on zero features) the same way, and
+ * writes into DIR: the checkpoint (model.safetensors, optimizer.safetensors, config.json),
+ * data.json (the dataset settings), loss.png, baseline/ (the baseline's checkpoint and loss.png)
+ * and metrics.json (greedy exact match and BLEU-4 on the held-out test images). {@code sample}
+ * reloads them, decodes every held-out image with the chosen method, prints examples next to the
+ * ground truth, exact match and BLEU-4 for the model and the baseline, and writes a PNG grid of
+ * images with their captions.
  *
  * <p>Results go to standard output, the progress bar and errors to standard error. Exit codes: 0
  * done, 1 failed, 2 bad usage.
@@ -64,7 +70,7 @@ import picocli.CommandLine.Spec;
     name = "caption",
     description =
         "Image captioning (CS231n assignment 3) on synthetic shapes: train an encoder + RNN/LSTM"
-            + " decoder and an image-blind baseline, sample captions, score them.",
+            + " or transformer decoder and an image-blind baseline, sample captions, score them.",
     subcommands = {CaptionCommand.Train.class, CaptionCommand.Sample.class})
 public final class CaptionCommand implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
@@ -101,8 +107,60 @@ public final class CaptionCommand implements Runnable {
   static final class Train implements Callable<Integer> {
     @ParentCommand CaptionCommand parent;
 
-    @Option(names = "--cell", defaultValue = "lstm", description = "rnn or lstm (${DEFAULT-VALUE})")
+    @Option(
+        names = "--model",
+        defaultValue = "lstm",
+        description =
+            "decoder: lstm (CS231n's CaptioningRNN, cell from --cell) or transformer (CS231n's"
+                + " CaptioningTransformer) (${DEFAULT-VALUE})")
+    String model;
+
+    @Option(
+        names = "--cell",
+        defaultValue = "lstm",
+        description = "--model lstm: rnn or lstm (${DEFAULT-VALUE})")
     String cell;
+
+    @Option(
+        names = "--width",
+        defaultValue = "128",
+        description = "--model transformer: model width W, CS231n's wordvec_dim (${DEFAULT-VALUE})")
+    int width;
+
+    @Option(
+        names = "--layers",
+        defaultValue = "2",
+        description = "--model transformer: decoder layers (${DEFAULT-VALUE})")
+    int layers;
+
+    @Option(
+        names = "--heads",
+        defaultValue = "4",
+        description = "--model transformer: attention heads (${DEFAULT-VALUE})")
+    int heads;
+
+    @Option(
+        names = "--ffn",
+        defaultValue = "512",
+        description =
+            "--model transformer: feed-forward width (${DEFAULT-VALUE}; CS231n hard-codes 2048)")
+    int ffn;
+
+    @Option(
+        names = "--dropout",
+        defaultValue = "0.1",
+        description = "--model transformer: DROP probability, as CS231n (${DEFAULT-VALUE})")
+    double dropout;
+
+    @Option(
+        names = "--regions",
+        description =
+            "--model transformer: the conv encoder gives its last feature map as region features"
+                + " (N, R, D) (R = 16 for 32x32 images and 3 stages), with a learned region"
+                + " position embedding, instead of one vector per image; the transformer's"
+                + " cross-attention then attends over the regions, which caption sample"
+                + " --attention draws")
+    boolean regions;
 
     @Option(names = "--epochs", defaultValue = "4", description = "epochs (${DEFAULT-VALUE})")
     int epochs;
@@ -244,6 +302,15 @@ public final class CaptionCommand implements Runnable {
       PrintWriter err = parent.spec.commandLine().getErr();
       DType dt = CaptionCheckpoint.dtype(dtype);
       CellType cellType = CellType.parse(cell);
+      if (!model.equals("lstm") && !model.equals("transformer")) {
+        throw new IllegalArgumentException(
+            "unknown --model '" + model + "'; known: lstm, transformer");
+      }
+      boolean transformer = model.equals("transformer");
+      if (regions && !transformer) {
+        throw new IllegalArgumentException(
+            "--regions needs --model transformer (the LSTM reads one feature vector per image)");
+      }
       long t0 = System.nanoTime();
       SyntheticSource source = new SyntheticSource(trainSize, testSize, dataSeed);
       CaptionData train = source.train();
@@ -272,13 +339,15 @@ public final class CaptionCommand implements Runnable {
 
       int[] image = source.imageShape();
       ImageEncoder encoder =
-          new ConvEncoder(new ConvEncoder.Config(image[0], image[1], widths, features, dt, seed));
+          new ConvEncoder(
+              new ConvEncoder.Config(image[0], image[1], widths, features, dt, seed, regions));
       if (pretrainEpochs > 0) {
         pretrain(encoder, source, train, test, options, dt, o);
       }
-      CaptioningModel model = new CaptioningModel(encoder, decoder(source, cellType, features, dt));
+      CaptioningModel captioner =
+          new CaptioningModel(encoder, decoder(source, cellType, features, dt));
       CaptioningTrainer trainer =
-          train("captioner", model, train, options, source, monitor, out, o, err);
+          train("captioner", captioner, train, options, source, monitor, out, o, err);
 
       CaptioningTrainer blind = null;
       if (baseline) {
@@ -300,7 +369,7 @@ public final class CaptionCommand implements Runnable {
       int maxLength = source.captionLength() - 1;
       Decoding greedy = new Decoding.Greedy();
       CaptionEvaluation e =
-          CaptionEvaluation.evaluate(model, source, test, greedy, maxLength, null);
+          CaptionEvaluation.evaluate(captioner, source, test, greedy, maxLength, null);
       Map<String, Object> metrics = new LinkedHashMap<>();
       metrics.put("split", "test");
       metrics.put("images", test.images().shape(0));
@@ -388,7 +457,24 @@ public final class CaptionCommand implements Runnable {
       return bag;
     }
 
-    private CaptioningRnn decoder(CaptionSource source, CellType cellType, int d, DType dt) {
+    private CaptionDecoder decoder(CaptionSource source, CellType cellType, int d, DType dt) {
+      if (model.equals("transformer")) {
+        return new CaptioningTransformer(
+            new CaptioningTransformer.Config(
+                source.words().size(),
+                d,
+                width,
+                heads,
+                layers,
+                // the input sequence has T - 1 words; 20 leaves room for caption sample
+                // --max-length
+                Math.max(source.captionLength(), 20),
+                ffn,
+                dropout,
+                dt,
+                seed,
+                source.tokens()));
+      }
       return new CaptioningRnn(
           new CaptioningRnn.Config(
               source.words().size(), d, wordvec, hidden, cellType, dt, seed, source.tokens()));
@@ -541,6 +627,17 @@ public final class CaptionCommand implements Runnable {
     @Option(names = "--grid", description = "PNG file (default CHECKPOINT/samples-METHOD.png)")
     Path grid;
 
+    @Option(
+        names = "--attention",
+        description =
+            "transformer checkpoints: also write CHECKPOINT/attention-METHOD.png, each generated"
+                + " word's cross-attention (last layer, averaged over heads) over the image regions"
+                + " for the first 8 examples. Needs region features: a checkpoint trained with"
+                + " caption train --model transformer --regions; with one feature vector per image"
+                + " (the default encoder, CS231n's setting) the memory is a single token whose"
+                + " attention weight is always 1, so there is no map to draw")
+    boolean attention;
+
     @Override
     public Integer call() {
       return guarded(parent, "caption sample", this::run);
@@ -621,7 +718,64 @@ public final class CaptionCommand implements Runnable {
               e.bleu4(),
               total));
       o.println("wrote " + png);
+      if (attention) {
+        Path map = checkpoint.resolve("attention-" + method + ".png");
+        writeAttention(
+            loaded.model(), loaded.vocab(), data, Math.min(shown, 8), decoding, length, map);
+        o.println("wrote " + map);
+      }
       return 0;
+    }
+
+    /** The --attention PNG: re-decodes the first k images and reads the cross-attention. */
+    private void writeAttention(
+        CaptioningModel model,
+        List<String> vocab,
+        CaptionSource.HeldOut data,
+        int k,
+        Decoding decoding,
+        int length,
+        Path map)
+        throws IOException {
+      if (!(model.decoder() instanceof CaptioningTransformer tf)) {
+        throw new IllegalArgumentException(
+            "--attention needs a transformer checkpoint (caption train --model transformer"
+                + " --regions); this one has an RNN/LSTM decoder, which has no attention");
+      }
+      if (model.encoder().regions() == 0) {
+        throw new IllegalArgumentException(
+            "--attention needs region features: this checkpoint's encoder gives one feature vector"
+                + " per image, so the transformer's memory is one token and every word's attention"
+                + " weight on it is 1; train with caption train --model transformer --regions");
+      }
+      Tensor images = data.images().slice(0, 0, k).contiguous();
+      Tensor features = model.encoder().forward(images, false);
+      Tensor words = tf.sample(features, decoding, length, new Rng(seed));
+      Tensor weights = tf.crossAttention(features, words);
+      List<List<String>> shown = new ArrayList<>();
+      int[] ids = words.toIntArray();
+      for (int i = 0; i < k; i++) {
+        List<String> row = new ArrayList<>();
+        for (int j = 0; j < length; j++) {
+          int id = ids[i * length + j];
+          row.add(vocab.get(id));
+          if (id == tf.tokens().endIdx()) {
+            break;
+          }
+        }
+        shown.add(row);
+      }
+      AttentionGrid.write(
+          map,
+          images,
+          shown,
+          weights,
+          String.format(
+              Locale.ROOT,
+              "%s decoding: each word's cross-attention over %d regions (last layer, mean of"
+                  + " heads)",
+              describe(decoding),
+              model.encoder().regions()));
     }
 
     private Decoding decoding() {

@@ -154,4 +154,70 @@ class CaptionCommandTest {
     assertEquals(1, run("train", "--cell", "gru", "--out", tmp.resolve("x").toString()));
     assertTrue(err.toString().contains("known: rnn, lstm"), err.toString());
   }
+
+  @Test
+  void transformerWithRegionsTrainsSamplesAndDrawsTheAttention() throws IOException {
+    Path dir = tmp.resolve("tf");
+    int code =
+        run(
+            "train",
+            "--model",
+            "transformer",
+            "--regions",
+            "--train-size",
+            "40",
+            "--test-size",
+            "8",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "20",
+            "--width",
+            "8",
+            "--heads",
+            "2",
+            "--layers",
+            "1",
+            "--ffn",
+            "16",
+            "--features",
+            "8",
+            "--widths",
+            "4,4,4",
+            "--pretrain-epochs",
+            "1",
+            "--eval-size",
+            "4",
+            "--out",
+            dir.toString());
+    assertEquals(0, code, err.toString());
+    assertTrue(Files.readString(dir.resolve("config.json")).contains("\"kind\": \"transformer\""));
+    assertEquals(
+        0,
+        run(
+            "sample",
+            "--checkpoint",
+            dir.toString(),
+            "--n",
+            "3",
+            "--method",
+            "beam",
+            "--attention"),
+        err.toString());
+    assertTrue(Files.size(dir.resolve("attention-beam.png")) > 0);
+    assertEquals(0, run("sample", "--checkpoint", dir.toString(), "--n", "2", "--method", "topp"));
+  }
+
+  @Test
+  void attentionNeedsRegionFeaturesAndSaysSo() throws IOException {
+    Path dir = train(); // the LSTM
+    assertEquals(1, run("sample", "--checkpoint", dir.toString(), "--attention"));
+    assertTrue(
+        err.toString().contains("--attention needs a transformer checkpoint"), err.toString());
+    assertEquals(
+        1, run("train", "--model", "lstm", "--regions", "--out", tmp.resolve("y").toString()));
+    assertTrue(err.toString().contains("--regions needs --model transformer"), err.toString());
+    assertEquals(1, run("train", "--model", "gpt", "--out", tmp.resolve("z").toString()));
+    assertTrue(err.toString().contains("known: lstm, transformer"), err.toString());
+  }
 }

@@ -71,6 +71,7 @@ public final class ModelChecks {
     m.put("model_fc_layernorm", () -> fc("model_fc_layernorm", Normalization.LAYERNORM, 0.8, 0));
     m.put("model_cnn", ModelChecks::cnn);
     m.put("model_bn_cnn", ModelChecks::bnCnn);
+    m.putAll(org.handgrad.models.transformer.TransformerChecks.checks());
     return m;
   }
 

@@ -24,7 +24,9 @@ class ModelChecksTest {
             "model_fc_batchnorm",
             "model_fc_layernorm",
             "model_cnn",
-            "model_bn_cnn"),
+            "model_bn_cnn",
+            "transformer_decoder_layer",
+            "model_captioning_transformer"),
         List.copyOf(ModelChecks.checks().keySet()));
     assertEquals(
         List.of("dW1", "db1", "dW2", "db2", "dW3", "db3"),

@@ -27,7 +27,8 @@ class ModelsTest {
   @Test
   void knownNames() {
     assertEquals(
-        List.of("knn", "svm", "softmax", "two-layer", "fc", "cnn", "bn-cnn"), Models.names());
+        List.of("knn", "svm", "softmax", "two-layer", "fc", "cnn", "bn-cnn", "vit"),
+        Models.names());
     for (String name : Models.names()) {
       assertTrue(!Models.description(name).isBlank());
       assertTrue(Models.keys(name).containsAll(List.of("input_shape", "dtype", "seed")));

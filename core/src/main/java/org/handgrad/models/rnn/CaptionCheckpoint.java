@@ -12,6 +12,7 @@ import java.util.Objects;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
 import org.handgrad.io.Safetensors;
+import org.handgrad.models.transformer.CaptioningTransformer;
 import org.handgrad.nn.Parameter;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -93,7 +94,7 @@ public final class CaptionCheckpoint {
       TrainerState trainer,
       Map<String, Tensor> optimizerState)
       throws IOException {
-    int v = model.decoder().config().vocabSize();
+    int v = model.decoder().vocabSize();
     if (vocab.size() != v) {
       throw new IllegalArgumentException(
           "CaptionCheckpoint.save: vocabulary has " + vocab.size() + " words but V = " + v);
@@ -113,7 +114,7 @@ public final class CaptionCheckpoint {
     }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("format", FORMAT);
-    json.put("decoder", decoderMap(model.decoder().config()));
+    json.put("decoder", model.decoder().describe());
     json.put("encoder", model.encoder().describe());
     json.put("vocab", List.copyOf(vocab));
     if (trainer != null) {
@@ -151,8 +152,7 @@ public final class CaptionCheckpoint {
               + ", expected "
               + FORMAT);
     }
-    CaptioningRnn decoder =
-        new CaptioningRnn(decoderConfig((Map<String, Object>) json.get("decoder")));
+    CaptionDecoder decoder = decoder((Map<String, Object>) json.get("decoder"));
     ImageEncoder encoder = encoder((Map<String, Object>) json.get("encoder"));
     CaptioningModel model = new CaptioningModel(encoder, decoder);
     Map<String, Tensor> tensors = Safetensors.read(dir.resolve(MODEL_FILE)).tensors();
@@ -199,8 +199,25 @@ public final class CaptionCheckpoint {
 
   // ---------------------------------------------------------------- JSON <-> configs
 
+  /**
+   * The decoder a checkpoint's "decoder" map describes: kind "transformer" or "rnn"; a map without
+   * a kind is an RNN/LSTM decoder (checkpoints written before the transformer).
+   */
+  static CaptionDecoder decoder(Map<String, Object> m) {
+    Object kind = m.getOrDefault("kind", "rnn");
+    if ("transformer".equals(kind)) {
+      return new CaptioningTransformer(CaptioningTransformer.Config.fromMap(m));
+    }
+    if (!"rnn".equals(kind)) {
+      throw new IllegalArgumentException(
+          "CaptionCheckpoint: unknown decoder kind " + kind + "; known: rnn, transformer");
+    }
+    return new CaptioningRnn(decoderConfig(m));
+  }
+
   static Map<String, Object> decoderMap(CaptioningRnn.Config c) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", "rnn");
     m.put("vocab_size", c.vocabSize());
     m.put("input_dim", c.inputDim());
     m.put("wordvec_dim", c.wordvecDim());
@@ -242,7 +259,8 @@ public final class CaptionCheckpoint {
                 widths,
                 integer(m, "feature_dim"),
                 dtype((String) m.get("dtype")),
-                ((Number) m.get("seed")).longValue()));
+                ((Number) m.get("seed")).longValue(),
+                Boolean.TRUE.equals(m.get("regions"))));
       }
       case "features" -> new FeatureEncoder(integer(m, "feature_dim"));
       case "blind" -> new BlindEncoder(dtype((String) m.get("dtype")));
@@ -251,7 +269,12 @@ public final class CaptionCheckpoint {
     };
   }
 
-  private static int integer(Map<String, Object> m, String key) {
+  /**
+   * An integer entry of a checkpoint map.
+   *
+   * @throws IllegalArgumentException when it is missing or not a number
+   */
+  public static int integer(Map<String, Object> m, String key) {
     Object v = m.get(key);
     if (!(v instanceof Number n)) {
       throw new IllegalArgumentException("CaptionCheckpoint: missing number '" + key + "' in " + m);

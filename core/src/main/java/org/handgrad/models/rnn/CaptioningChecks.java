@@ -78,7 +78,7 @@ public final class CaptioningChecks {
    * Random captions (N, T): {@code <START>}, 1..T-2 words from [3, V), {@code <END>}, then {@code
    * <NULL>}; row 0 uses the full length.
    */
-  static Tensor randomCaptions(long seed, int n, int t, int v) {
+  public static Tensor randomCaptions(long seed, int n, int t, int v) {
     SplittableRandom r = new SplittableRandom(seed);
     SpecialTokens s = SpecialTokens.cs231n();
     int[] c = new int[n * t];
@@ -164,7 +164,7 @@ public final class CaptioningChecks {
    * Numerical gradient by the five-point stencil {@code (8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h)))
    * / 12h}, perturbing x in place (restored).
    */
-  static Tensor fivePoint(DoubleSupplier loss, Tensor x, double h) {
+  public static Tensor fivePoint(DoubleSupplier loss, Tensor x, double h) {
     Tensor grad = Tensor.zeros(DType.FLOAT64, x.shape());
     double[] steps = {2 * h, h, -h, -2 * h};
     double[] f = new double[4];
@@ -194,7 +194,7 @@ public final class CaptioningChecks {
   }
 
   /** A seeded float64 tensor of N(0, std^2) values. */
-  static Tensor normal(long seed, double std, int... shape) {
+  public static Tensor normal(long seed, double std, int... shape) {
     SplittableRandom r = new SplittableRandom(seed);
     Tensor t = Tensor.zeros(DType.FLOAT64, shape);
     for (int i = 0; i < t.size(); i++) {

@@ -12,36 +12,45 @@ import org.handgrad.tensor.Rng;
 import org.handgrad.tensor.Tensor;
 
 /**
- * An image captioner: an {@link ImageEncoder} in front of a {@link CaptioningRnn} decoder, trained
- * end to end: the decoder's dL/dfeatures flows back into the encoder.
+ * An image captioner: an {@link ImageEncoder} in front of a {@link CaptionDecoder} (the RNN/LSTM
+ * {@link CaptioningRnn} or the {@link org.handgrad.models.transformer.CaptioningTransformer}),
+ * trained end to end: the decoder's dL/dfeatures flows back into the encoder.
  *
  * <pre>
- *   features = encoder(images)            (N, D)
+ *   features = encoder(images)            (N, D), or (N, R, D) for an encoder that gives regions
  *   loss     = decoder.loss(features, captions)
  *   backward: decoder (fills its grads, returns dfeatures), then encoder.backward(dfeatures)
  * </pre>
  *
- * <p>Dimensions: N batch, D features, T caption length.
+ * <p>Dimensions: N batch, R regions, D features, T caption length.
  */
 public final class CaptioningModel {
   private final ImageEncoder encoder;
-  private final CaptioningRnn decoder;
+  private final CaptionDecoder decoder;
   private final List<Parameter> params;
 
   /**
    * @param encoder images to features; its feature dimension must be the decoder's input dimension
    * @param decoder the caption decoder
-   * @throws IllegalArgumentException on mismatched D, dtypes or parameter names
+   * @throws IllegalArgumentException on mismatched D, dtypes or parameter names, or region features
+   *     for a decoder that reads one vector per image
    */
-  public CaptioningModel(ImageEncoder encoder, CaptioningRnn decoder) {
+  public CaptioningModel(ImageEncoder encoder, CaptionDecoder decoder) {
     this.encoder = Objects.requireNonNull(encoder, "encoder");
     this.decoder = Objects.requireNonNull(decoder, "decoder");
-    if (encoder.featureDim() != decoder.config().inputDim()) {
+    if (encoder.featureDim() != decoder.inputDim()) {
       throw new IllegalArgumentException(
           "CaptioningModel: encoder features have D="
               + encoder.featureDim()
               + " but the decoder expects D="
-              + decoder.config().inputDim());
+              + decoder.inputDim());
+    }
+    if (encoder.regions() > 0 && !decoder.acceptsRegions()) {
+      throw new IllegalArgumentException(
+          "CaptioningModel: the encoder gives "
+              + encoder.regions()
+              + " region features per image, but this decoder reads one feature vector per image"
+              + " (use the transformer decoder, or an encoder without regions)");
     }
     List<Parameter> all = new ArrayList<>(encoder.parameters());
     all.addAll(decoder.parameters());
@@ -51,12 +60,12 @@ public final class CaptioningModel {
         throw new IllegalArgumentException(
             "CaptioningModel: parameter name " + p.name() + " twice");
       }
-      if (p.dtype() != decoder.config().dtype()) {
+      if (p.dtype() != decoder.dtype()) {
         throw new IllegalArgumentException(
             "CaptioningModel: parameter "
                 + p
                 + " does not have the decoder's dtype "
-                + decoder.config().dtype().numpyName());
+                + decoder.dtype().numpyName());
       }
     }
     this.params = List.copyOf(all);
@@ -68,7 +77,7 @@ public final class CaptioningModel {
   }
 
   /** The decoder. */
-  public CaptioningRnn decoder() {
+  public CaptionDecoder decoder() {
     return decoder;
   }
 
@@ -77,9 +86,14 @@ public final class CaptioningModel {
     return params;
   }
 
-  /** The encoder's buffers (running statistics), by name. */
+  /**
+   * The encoder's buffers (running statistics), then the decoder's (the transformer's positional
+   * table and dropout streams), by name.
+   */
   public Map<String, Tensor> buffers() {
-    return new LinkedHashMap<>(encoder.buffers());
+    Map<String, Tensor> all = new LinkedHashMap<>(encoder.buffers());
+    all.putAll(decoder.buffers());
+    return all;
   }
 
   /**
@@ -92,7 +106,8 @@ public final class CaptioningModel {
   public double loss(Tensor images, Tensor captions) {
     params.forEach(Parameter::zeroGrad);
     Tensor features = encoder.forward(images, true);
-    CaptioningRnn.Loss loss = decoder.loss(features, captions);
+    decoder.setTraining(true);
+    CaptionDecoder.Loss loss = decoder.loss(features, captions);
     encoder.backward(loss.dfeatures());
     return loss.loss();
   }
@@ -102,6 +117,7 @@ public final class CaptioningModel {
    * The decoder's gradients are overwritten; encoder gradients are untouched.
    */
   public double evalLoss(Tensor images, Tensor captions) {
+    decoder.setTraining(false);
     return decoder.loss(encoder.forward(images, false), captions).loss();
   }
 
@@ -116,6 +132,7 @@ public final class CaptioningModel {
    */
   public Tensor sample(Tensor images, Decoding decoding, int maxLength, Rng rng) {
     Tensor features = encoder.forward(images, false);
-    return Decoders.decode(decoder, features, decoder.tokens(), decoding, maxLength, rng);
+    decoder.setTraining(false);
+    return decoder.sample(features, decoding, maxLength, rng);
   }
 }

@@ -1,6 +1,7 @@
 package org.handgrad.models.rnn;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Affine;
@@ -34,7 +35,7 @@ import org.handgrad.tensor.Tensor;
  * hidden, V vocabulary. Parameter names are CS231n's dictionary keys. Unlike CS231n, {@link #loss}
  * also returns dL/dfeatures, so an image encoder in front of the decoder can be trained end to end.
  */
-public final class CaptioningRnn implements StepModel {
+public final class CaptioningRnn implements CaptionDecoder {
 
   /**
    * Sizes and settings (CS231n's constructor arguments; {@code word_to_idx} is reduced to its size
@@ -84,14 +85,6 @@ public final class CaptioningRnn implements StepModel {
     }
   }
 
-  /**
-   * The loss of a batch and the gradient that flows back into the features.
-   *
-   * @param loss masked softmax loss summed over timesteps, divided by N
-   * @param dfeatures dL/dfeatures, shape (N, D)
-   */
-  public record Loss(double loss, Tensor dfeatures) {}
-
   private final Config config;
   private final Parameter wProj; // (D, H)
   private final Parameter bProj; // (H,)
@@ -133,14 +126,38 @@ public final class CaptioningRnn implements StepModel {
   }
 
   /** The special token ids. */
+  @Override
   public SpecialTokens tokens() {
     return config.tokens();
+  }
+
+  /** D. */
+  @Override
+  public int inputDim() {
+    return config.inputDim();
+  }
+
+  @Override
+  public DType dtype() {
+    return config.dtype();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Kind "rnn" (CS231n's cell_type, hidden and word vector sizes, the special ids); a checkpoint
+   * from before the transformer has the same map without the kind.
+   */
+  @Override
+  public Map<String, Object> describe() {
+    return CaptionCheckpoint.decoderMap(config);
   }
 
   /**
    * The parameters: W_proj (D, H), b_proj (H,), W_embed (V, W), Wx (W, gH), Wh (H, gH), b (gH,),
    * W_vocab (H, V), b_vocab (V,), with g = 4 for the LSTM and 1 for the RNN.
    */
+  @Override
   public List<Parameter> parameters() {
     return params;
   }
@@ -155,6 +172,7 @@ public final class CaptioningRnn implements StepModel {
    * @return the loss and dL/dfeatures (N, D)
    * @throws IllegalArgumentException on wrong shapes, dtypes or token ids
    */
+  @Override
   public Loss loss(Tensor features, Tensor captions) {
     checkFeatures("loss", features);
     checkCaptions(features, captions);
@@ -294,6 +312,7 @@ public final class CaptioningRnn implements StepModel {
    * @param rng randomness of {@link Decoding.Sampling}; may be null otherwise
    * @return int32 captions (N, maxLength), as {@link #sample(Tensor, int)}
    */
+  @Override
   public Tensor sample(Tensor features, Decoding decoding, int maxLength, Rng rng) {
     return Decoders.decode(this, features, tokens(), decoding, maxLength, rng);
   }

@@ -14,6 +14,7 @@ import org.handgrad.nn.functional.ConvParam;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.Pool;
 import org.handgrad.nn.functional.PoolParam;
+import org.handgrad.nn.functional.PositionalEncoding;
 import org.handgrad.nn.functional.SpatialBatchNorm;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Rng;
@@ -26,13 +27,29 @@ import org.handgrad.tensor.Tensor;
  *   [conv 3x3 pad 1 - spatial batchnorm - relu - max pool 2x2] x K - flatten - affine to D
  * </pre>
  *
+ * <p>With {@code regions} set, the encoder gives the last feature map as R = (S/2^K)^2 region
+ * vectors instead, for a decoder that attends over them (the captioning transformer, whose
+ * cross-attention weights then show where each word looks, as in "Show, Attend and Tell", Xu et al.
+ * 2015, which attends over a 14x14 conv map):
+ *
+ * <pre>
+ *   [conv - batchnorm - relu - pool] x K          (N, C_K, s, s)
+ *   regions = transpose to (N, R, C_K), R = s*s    row-major over the map: region r = (r / s, r % s)
+ *   features = regions W_fc + b_fc + region_pos    (N, R, D): one affine shared by every region,
+ *                                                  plus a learned position embedding (R, D)
+ * </pre>
+ *
+ * The learned position embedding {@code enc.region_pos} is there because attention is blind to
+ * order: without it a region's vector would not say where in the image it is, and the captions name
+ * positions. It starts at N(0, 0.02^2), ViT's initialization of its position embedding.
+ *
  * <p>Why flatten and not global average pooling: captions of the synthetic dataset name relations
  * ("above", "left of"), and averaging over positions would throw away where things are; the affine
  * layer over the flattened (C_K, S/2^K, S/2^K) map keeps it. Why no ReLU after the affine: the
  * decoder's {@code W_proj} follows, and the features may take either sign. The convolutions have no
  * bias, as the batchnorm shift beta subsumes it (a zero tensor stands in for it).
  *
- * <p>Dimensions: N batch, C channels, S image side, D features.
+ * <p>Dimensions: N batch, C channels, S image side, R regions, D features.
  */
 public final class ConvEncoder implements ImageEncoder {
 
@@ -45,9 +62,17 @@ public final class ConvEncoder implements ImageEncoder {
    * @param featureDim D
    * @param dtype float32 or float64
    * @param seed seeds the initialisation
+   * @param regions give the last feature map as (N, R, D) region features instead of one (N, D)
+   *     vector per image
    */
   public record Config(
-      int inChannels, int imageSize, List<Integer> widths, int featureDim, DType dtype, long seed) {
+      int inChannels,
+      int imageSize,
+      List<Integer> widths,
+      int featureDim,
+      DType dtype,
+      long seed,
+      boolean regions) {
     /** Validates the sizes. */
     public Config {
       widths = List.copyOf(widths);
@@ -83,6 +108,17 @@ public final class ConvEncoder implements ImageEncoder {
       }
     }
 
+    /** One feature vector per image (no regions). */
+    public Config(
+        int inChannels,
+        int imageSize,
+        List<Integer> widths,
+        int featureDim,
+        DType dtype,
+        long seed) {
+      this(inChannels, imageSize, widths, featureDim, dtype, seed, false);
+    }
+
     /** Side of the last feature map, S / 2^K. */
     public int finalSide() {
       return imageSize >> widths.size();
@@ -101,16 +137,21 @@ public final class ConvEncoder implements ImageEncoder {
 
   private final Config config;
   private final List<Stage> stages = new ArrayList<>();
-  private final Parameter fcW; // (C_K * s * s, D)
+  private final Parameter fcW; // (C_K * s * s, D), or (C_K, D) with regions
   private final Parameter fcB; // (D,)
+  private final Parameter regionPos; // (R, D) with regions, else null
   private final List<Parameter> params = new ArrayList<>();
   private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
   // Caches of the last training-mode forward.
   private List<StageCache> stageCaches;
   private Affine.Cache fcCache;
+  private int[] lastMapShape;
 
-  /** An encoder with He-normal conv weights, unit gammas, zero betas and a 1/fan_in affine. */
+  /**
+   * An encoder with He-normal conv weights, unit gammas, zero betas and a 1/fan_in affine (and with
+   * regions an N(0, 0.02^2) region position embedding, drawn last).
+   */
   public ConvEncoder(Config config) {
     this.config = Objects.requireNonNull(config, "config");
     DType dt = config.dtype();
@@ -134,12 +175,25 @@ public final class ConvEncoder implements ImageEncoder {
       c = f;
     }
     int s = config.finalSide();
-    int flat = c * s * s;
+    int flat = config.regions() ? c : c * s * s;
     fcW =
         new Parameter(
             "enc.fc.w", rng.normal(dt, 0, Math.sqrt(1.0 / flat), flat, config.featureDim()));
     fcB = new Parameter("enc.fc.b", Tensor.zeros(dt, config.featureDim()));
     params.addAll(List.of(fcW, fcB));
+    if (config.regions()) {
+      regionPos = new Parameter("enc.region_pos", rng.normal(dt, 0, 0.02, s * s, featureDim()));
+      params.add(regionPos);
+    } else {
+      regionPos = null;
+    }
+  }
+
+  /** R = (S / 2^K)^2 with regions, else 0. */
+  @Override
+  public int regions() {
+    int s = config.finalSide();
+    return config.regions() ? s * s : 0;
   }
 
   /** The architecture. */
@@ -165,7 +219,7 @@ public final class ConvEncoder implements ImageEncoder {
   /**
    * @param images shape (N, C, S, S); converted to the encoder's dtype if needed (images are data)
    * @param train batch statistics and cache (true) or running statistics (false)
-   * @return features, shape (N, D)
+   * @return features, shape (N, D), or (N, R, D) with regions
    */
   @Override
   public Tensor forward(Tensor images, boolean train) {
@@ -198,12 +252,26 @@ public final class ConvEncoder implements ImageEncoder {
       caches.add(new StageCache(conv.cache(), bn.cache(), relu.cache(), pool.cache()));
       x = pool.out();
     }
+    int n = x.shape(0);
+    int[] mapShape = x.shape();
+    if (config.regions()) {
+      // (N, C, s, s) -> (N, R, C) -> rows (N*R, C): one affine for every region.
+      x = x.reshape(n, mapShape[1], -1).transpose(1, 2).contiguous().reshape(-1, mapShape[1]);
+    }
     Forward<Affine.Cache> fc = Affine.affineForward(x, fcW.value(), fcB.value());
+    Tensor out = fc.out();
+    if (config.regions()) {
+      out =
+          PositionalEncoding.positionalEmbeddingForward(
+                  out.reshape(n, regions(), featureDim()), regionPos.value())
+              .out();
+    }
     if (train) {
       stageCaches = caches;
       fcCache = fc.cache();
+      lastMapShape = mapShape;
     }
-    return fc.out();
+    return out;
   }
 
   @Override
@@ -211,10 +279,20 @@ public final class ConvEncoder implements ImageEncoder {
     if (fcCache == null) {
       throw new IllegalStateException("ConvEncoder.backward: no training-mode forward to go back");
     }
+    if (config.regions()) {
+      PositionalEncoding.Grads pos =
+          PositionalEncoding.positionalEmbeddingBackward(dfeatures, regionPos.shape());
+      regionPos.accumulateGrad(pos.dpos());
+      dfeatures = pos.dx().reshape(-1, featureDim());
+    }
     Affine.Grads fc = Affine.affineBackward(dfeatures, fcCache);
     fcW.accumulateGrad(fc.dw());
     fcB.accumulateGrad(fc.db());
     Tensor dx = fc.dx();
+    if (config.regions()) {
+      int[] m = lastMapShape; // rows (N*R, C) back to the map (N, C, s, s)
+      dx = dx.reshape(m[0], -1, m[1]).transpose(1, 2).contiguous().reshape(m);
+    }
     for (int k = stages.size() - 1; k >= 0; k--) {
       Stage st = stages.get(k);
       StageCache c = stageCaches.get(k);
@@ -241,6 +319,9 @@ public final class ConvEncoder implements ImageEncoder {
     m.put("feature_dim", config.featureDim());
     m.put("dtype", config.dtype().numpyName());
     m.put("seed", config.seed());
+    if (config.regions()) {
+      m.put("regions", true); // absent in checkpoints from before region features
+    }
     return m;
   }
 }

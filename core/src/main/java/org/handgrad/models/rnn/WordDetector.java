@@ -53,7 +53,8 @@ public final class WordDetector {
    */
   public WordDetector(ImageEncoder encoder, int vocabSize, DType dtype, long seed) {
     this.encoder = Objects.requireNonNull(encoder, "encoder");
-    int d = encoder.featureDim();
+    // Region features (N, R, D) are flattened for the head: (N, R*D), positions kept.
+    int d = encoder.featureDim() * Math.max(1, encoder.regions());
     w = new Parameter("det.w", new Rng(seed).normal(dtype, 0, 1 / Math.sqrt(d), d, vocabSize));
     b = new Parameter("det.b", Tensor.zeros(dtype, vocabSize));
     List<Parameter> all = new ArrayList<>(encoder.parameters());
