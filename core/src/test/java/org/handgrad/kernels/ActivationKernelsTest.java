@@ -105,6 +105,30 @@ class ActivationKernelsTest {
     }
   }
 
+  /** The lane-wise exp, erfc and erfcx against FloatMath, bit for bit, specials included. */
+  @Test
+  void laneWiseFunctionsMatchFloatMathBitForBit() {
+    SplittableRandom rng = new SplittableRandom(13);
+    float[] x = data(rng, 64 * LF, true);
+    float[] e = new float[LF];
+    for (int i = 0; i < x.length; i += LF) {
+      jdk.incubator.vector.FloatVector v =
+          jdk.incubator.vector.FloatVector.fromArray(ElementwiseVector.F, x, i);
+      ElementwiseVector.exp(v.abs().neg()).intoArray(e, 0);
+      for (int k = 0; k < LF; k++) {
+        assertEquals(FloatMath.exp(-Math.abs(x[i + k])), e[k], "exp at " + x[i + k]);
+      }
+      ElementwiseVector.erfc(v).intoArray(e, 0);
+      for (int k = 0; k < LF; k++) {
+        assertEquals(FloatMath.erfc(x[i + k]), e[k], "erfc at " + x[i + k]);
+      }
+      ElementwiseVector.erfcx(v.abs().min(16f)).intoArray(e, 0);
+      for (int k = 0; k < LF; k++) {
+        assertEquals(FloatMath.erfcx(Math.min(Math.abs(x[i + k]), 16f)), e[k], "erfcx");
+      }
+    }
+  }
+
   /** The switch picks the path; both give the same through the public entry. */
   @ParameterizedTest
   @EnumSource(Activation.class)
