@@ -22,7 +22,12 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Benchmark kernels: prints throughput tables (median of timed runs after warm-up).",
-    subcommands = {GemmBenchCommand.class, BenchConvCommand.class, BenchTrainCommand.class})
+    subcommands = {
+      GemmBenchCommand.class,
+      BenchConvCommand.class,
+      BenchTrainCommand.class,
+      ActBenchCommand.class
+    })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -48,4 +48,44 @@ class BenchCommandTest {
         out.matches("(?s).*square 16 +16 +16 +16 +NN +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+.*"), out);
     assertTrue(out.contains("square 33"), out);
   }
+
+  @Test
+  void actPrintsOneRowPerOpAndShape() {
+    int savedThreads = Parallel.threads();
+    PrintStream savedOut = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      code =
+          Main.commandLine()
+              .execute(
+                  "bench",
+                  "act",
+                  "--shapes",
+                  "4x5",
+                  "--runs",
+                  "1",
+                  "--warmup",
+                  "0",
+                  "--warmup-ms",
+                  "0",
+                  "--threads",
+                  "1");
+    } finally {
+      System.setOut(savedOut);
+      Parallel.setThreads(savedThreads);
+      Kernels.forceScalar(false);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, out);
+    for (String op :
+        new String[] {
+          "gelu ", "gelu_tanh", "sigmoid", "silu", "softmax \\(last axis\\)", "layernorm"
+        }) {
+      assertTrue(
+          out.matches("(?s).*" + op + " *\\(4, 5\\) +[0-9.]+ +[0-9.]+ +[0-9.]+.*"),
+          op + "\n" + out);
+    }
+  }
 }

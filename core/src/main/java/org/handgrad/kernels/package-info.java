@@ -1,6 +1,8 @@
 /**
  * Compute kernels on raw arrays: GEMM, im2col/col2im, pooling, normalization planes/rows/columns,
- * recurrent cells, upsampling. The only package allowed to use the incubator Vector API.
+ * recurrent cells, upsampling, float32 activations ({@link org.handgrad.kernels.ActivationKernels},
+ * with the float32 exp/tanh/erfc of {@code FloatMath}) and the row softmax ({@link
+ * org.handgrad.kernels.RowOps#ssoftmax}). The only package allowed to use the incubator Vector API.
  *
  * <h2>Conventions</h2>
  *
@@ -34,6 +36,12 @@
  *       source suggests; beyond 16 it spills to the stack inside the loop. Measure the kernel alone
  *       and, when in doubt, read the generated code ({@code -XX:CompileCommand=print,...} with the
  *       hsdis plugin, Debian package {@code libhsdis0-fcml}).
+ *   <li>Count inlining too: C2 inlines a loop body into one compilation with a budget, and every
+ *       Vector API call brings several library levels, so a body with two or three transcendental
+ *       functions runs out of it and leaves vector helpers out of line, boxed. Split such work into
+ *       passes that take arrays only, one transcendental each, through small scratch arrays (see
+ *       {@code ElementwiseVector}). Check with {@code ThreadMXBean.getThreadAllocatedBytes}: a
+ *       boxing kernel allocates megabytes per call.
  *   <li>Horizontal reductions ({@code reduceLanes(ADD)}) may sum in a different order in the
  *       interpreter and in compiled code; reduce by hand in a fixed order where results must not
  *       depend on JIT timing.

@@ -16,12 +16,13 @@ import org.handgrad.nn.functional.AffineRelu;
 import org.handgrad.nn.functional.Dropout;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.Losses;
+import org.handgrad.nn.functional.Softmax;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
 /**
- * Float64 gradient checks of the dense layers: affine, affine-ReLU, every activation, the softmax
- * and SVM losses, and dropout.
+ * Float64 gradient checks of the dense layers: affine, affine-ReLU, every activation, softmax along
+ * the last axis, the softmax and SVM losses, and dropout.
  *
  * <p>Inputs are small and seeded. Where a function has a kink (ReLU-like at 0, the hinge at margin
  * 0) or a flat point (GELU and SiLU have a minimum, where the gradient vanishes and the relative
@@ -66,6 +67,8 @@ public final class DenseChecks {
     // SiLU's minimum is at x = -1.2785.
     DoublePredicate siluOk = bounded(3).and(v -> Math.abs(v + 1.2785) > 0.1);
     activation(m, "silu", 19, siluOk, Activations::siluForward, Activations::siluBackward);
+    // Softmax along the last axis: smooth everywhere, any input will do.
+    activation(m, "softmax", 20, any(), Softmax::softmaxForward, Softmax::softmaxBackward);
     m.put("softmax_loss", DenseChecks::softmaxLoss);
     m.put("svm_loss", DenseChecks::svmLoss);
     m.put("dropout", DenseChecks::dropout);

@@ -1,5 +1,7 @@
 package org.handgrad.nn.functional;
 
+import org.handgrad.kernels.ActivationKernels;
+import org.handgrad.kernels.ActivationKernels.Activation;
 import org.handgrad.tensor.SpecialFunctions;
 import org.handgrad.tensor.Tensor;
 
@@ -10,6 +12,11 @@ import org.handgrad.tensor.Tensor;
  * <p>Every pair accepts x of any shape; the output and dx have the shape and dtype (float32 or
  * float64) of x. With no parameters to learn, each backward returns dx itself rather than a grads
  * record. Each cache keeps whichever of x or out makes the derivative cheapest and most accurate.
+ *
+ * <p>float64 is computed in double with {@code Math.exp} and {@code SpecialFunctions.erfc}. float32
+ * ReLU, sigmoid, tanh, GELU (both forms) and SiLU run in float32 on the vectorized, threaded {@link
+ * ActivationKernels} (within a few float ulp of the correctly rounded value, see {@code
+ * kernels.FloatMath}); leaky ReLU, ELU and SELU compute float32 in double.
  *
  * <p>At the kinks the subgradient is PyTorch's: relu'(0) = 0, leaky_relu'(0) = negativeSlope,
  * elu'(0) = alpha, selu'(0) = scale * alpha.
@@ -58,7 +65,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = Math.max(a[i], 0.0);
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.RELU, y, yo, a, ao, n));
     return new Forward<>(out, new ReluCache(x));
   }
 
@@ -79,7 +87,9 @@ public final class Activations {
           for (int i = 0; i < n; i++) {
             dx[i] = select(positiveMask(a[i]), g[i], 0.0);
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.RELU, dx, dxo, g, go, c, co, n));
   }
 
   // ---------------------------------------------------------------- leaky ReLU
@@ -163,7 +173,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = sigmoid(a[i]);
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.SIGMOID, y, yo, a, ao, n));
     return new Forward<>(out, new SigmoidCache(out));
   }
 
@@ -185,7 +196,9 @@ public final class Activations {
           for (int i = 0; i < n; i++) {
             dx[i] = g[i] * s[i] * (1 - s[i]);
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.SIGMOID, dx, dxo, g, go, c, co, n));
   }
 
   /**
@@ -224,7 +237,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = Math.tanh(a[i]);
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.TANH, y, yo, a, ao, n));
     return new Forward<>(out, new TanhCache(out));
   }
 
@@ -245,7 +259,9 @@ public final class Activations {
           for (int i = 0; i < n; i++) {
             dx[i] = g[i] * (1 - t[i] * t[i]);
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.TANH, dx, dxo, g, go, c, co, n));
   }
 
   // ---------------------------------------------------------------- GELU (exact)
@@ -273,7 +289,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = a[i] * normalCdf(a[i]);
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.GELU, y, yo, a, ao, n));
     return new Forward<>(out, new GeluCache(x));
   }
 
@@ -296,7 +313,9 @@ public final class Activations {
             double v = a[i];
             dx[i] = g[i] * (normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.GELU, dx, dxo, g, go, c, co, n));
   }
 
   /**
@@ -333,7 +352,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = a[i] * sigmoid(2 * geluTanhArg(a[i]));
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.GELU_TANH, y, yo, a, ao, n));
     return new Forward<>(out, new GeluTanhCache(x));
   }
 
@@ -359,7 +379,9 @@ public final class Activations {
             double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEFF * v * v);
             dx[i] = g[i] * (s + 2 * v * s * (1 - s) * du);
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.GELU_TANH, dx, dxo, g, go, c, co, n));
   }
 
   private static double geluTanhArg(double v) {
@@ -487,7 +509,8 @@ public final class Activations {
               for (int i = 0; i < n; i++) {
                 y[i] = a[i] * sigmoid(a[i]);
               }
-            });
+            },
+            (y, yo, a, ao, n) -> ActivationKernels.forward(Activation.SILU, y, yo, a, ao, n));
     return new Forward<>(out, new SiluCache(x));
   }
 
@@ -510,7 +533,9 @@ public final class Activations {
             double s = sigmoid(a[i]);
             dx[i] = g[i] * s * (1 + a[i] * (1 - s));
           }
-        });
+        },
+        (dx, dxo, g, go, c, co, n) ->
+            ActivationKernels.backward(Activation.SILU, dx, dxo, g, go, c, co, n));
   }
 
   // ---------------------------------------------------------------- branch-free selection

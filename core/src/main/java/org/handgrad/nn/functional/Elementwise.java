@@ -5,14 +5,18 @@ import org.handgrad.tensor.Tensor;
 
 /**
  * The bridge between tensors and the elementwise kernels of the activations and dropout: checks
- * dtypes and shapes at the API boundary, then streams the data through small {@code double[]}
- * buffers so each kernel is written once, for doubles, instead of once per dtype.
+ * dtypes and shapes at the API boundary, then runs a kernel over the contiguous data.
  *
- * <p>float32 values widen exactly to double and the result rounds once back to float32, so the
- * float32 path is at least as accurate as computing in float32. The kernel is called once per
- * chunk, not once per element, so its (megamorphic) interface call costs nothing measurable and its
- * loop body is compiled monomorphic. Chunks are independent: a parallel-for over chunks (with one
- * pair of buffers per worker) drops in here once {@code kernels.Parallel} exists.
+ * <p>Two kinds of kernel. A {@link Unary} or {@link Binary} kernel is written once, for doubles:
+ * the data streams through small {@code double[]} buffers, float32 values widen exactly to double
+ * and the result rounds once back to float32 (correctly rounded results, but ~10-30x slower in
+ * float32 than a float32 kernel, and single-threaded). That is the float64 path of every op and the
+ * float32 path of the ops that have no float32 kernel (leaky ReLU, ELU, SELU, dropout). The hot
+ * float32 activations pass a {@link FloatUnary} / {@link FloatBinary} as well, which runs directly
+ * on the float32 storage: {@link org.handgrad.kernels.ActivationKernels}, vectorized and threaded.
+ *
+ * <p>A double kernel is called once per chunk, not once per element, so its (megamorphic) interface
+ * call costs nothing measurable and its loop body is compiled monomorphic.
  */
 final class Elementwise {
   private Elementwise() {}
@@ -33,6 +37,24 @@ final class Elementwise {
   }
 
   /**
+   * A float32 kernel {@code y[yOff + i] = f(x[xOff + i])} for {@code i < n}, on the tensors' own
+   * storage; y and x do not alias.
+   */
+  @FunctionalInterface
+  interface FloatUnary {
+    void apply(float[] y, int yOff, float[] x, int xOff, int n);
+  }
+
+  /**
+   * A float32 kernel {@code y[yOff + i] = f(a[aOff + i], b[bOff + i])} for {@code i < n}; y does
+   * not alias.
+   */
+  @FunctionalInterface
+  interface FloatBinary {
+    void apply(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n);
+  }
+
+  /**
    * Checks that a tensor argument has a floating dtype.
    *
    * @throws IllegalArgumentException unless {@code t} is float32 or float64
@@ -50,7 +72,23 @@ final class Elementwise {
    * @param op layer name for error messages
    */
   static Tensor unary(String op, Tensor x, Unary kernel) {
+    return unary(op, x, kernel, null);
+  }
+
+  /**
+   * Applies a unary kernel: out has the shape and dtype of x. float32 data goes through {@code
+   * f32Kernel} when it is not null, else through the double kernel.
+   *
+   * @param op layer name for error messages
+   */
+  static Tensor unary(String op, Tensor x, Unary kernel, FloatUnary f32Kernel) {
     requireFloat(op, "x", x);
+    if (f32Kernel != null && x.dtype() == DType.FLOAT32) {
+      Tensor xc = x.contiguous();
+      Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
+      f32Kernel.apply(out.floatStorage(), out.offset(), xc.floatStorage(), xc.offset(), x.size());
+      return out;
+    }
     Tensor xc = x.contiguous();
     Tensor out = Tensor.zeros(x.dtype(), x.shape());
     int n = x.size();
@@ -73,6 +111,21 @@ final class Elementwise {
    * @throws IllegalArgumentException when the shapes or dtypes differ
    */
   static Tensor binary(String op, String aName, Tensor a, String bName, Tensor b, Binary kernel) {
+    return binary(op, aName, a, bName, b, kernel, null);
+  }
+
+  /**
+   * {@link #binary(String, String, Tensor, String, Tensor, Binary)} with a float32 kernel that runs
+   * on float32 data when it is not null.
+   */
+  static Tensor binary(
+      String op,
+      String aName,
+      Tensor a,
+      String bName,
+      Tensor b,
+      Binary kernel,
+      FloatBinary f32Kernel) {
     requireFloat(op, aName, a);
     if (!a.sameShape(b)) {
       throw new IllegalArgumentException(
@@ -102,6 +155,17 @@ final class Elementwise {
     Tensor bc = b.contiguous();
     Tensor out = Tensor.zeros(a.dtype(), a.shape());
     int n = a.size();
+    if (f32Kernel != null && a.dtype() == DType.FLOAT32) {
+      f32Kernel.apply(
+          out.floatStorage(),
+          out.offset(),
+          ac.floatStorage(),
+          ac.offset(),
+          bc.floatStorage(),
+          bc.offset(),
+          n);
+      return out;
+    }
     double[] ab = new double[Math.min(CHUNK, n)];
     double[] bb = new double[ab.length];
     double[] yb = new double[ab.length];

@@ -27,6 +27,7 @@ class DenseChecksTest {
           "elu",
           "selu",
           "silu",
+          "softmax",
           "softmax_loss",
           "svm_loss",
           "dropout");
