@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * A bounded mutation fuzzer for file readers (issue 14): feeds a reader seeded random mutations and
@@ -99,6 +100,23 @@ public final class ReaderFuzz {
       long seed,
       long timeoutMillis)
       throws IOException {
+    return run(file, valid, reader, mutations, maxTruncations, seed, timeoutMillis, b -> b);
+  }
+
+  /**
+   * As {@link #run(Path, byte[], Reader, int, int, long, long)}, passing each mutated file through
+   * {@code fix} first (e.g. to recompute checksums, so mutations reach the decoder behind them).
+   */
+  public static Counts run(
+      Path file,
+      byte[] valid,
+      Reader reader,
+      int mutations,
+      int maxTruncations,
+      long seed,
+      long timeoutMillis,
+      UnaryOperator<byte[]> fix)
+      throws IOException {
     Files.write(file, valid);
     Outcome baseline = attempt(file, reader, timeoutMillis, null);
     if (baseline.error != null || baseline.failure != null) {
@@ -112,7 +130,7 @@ public final class ReaderFuzz {
     ExecutorService[] pool = {Executors.newSingleThreadExecutor(ReaderFuzz::daemon)};
     try {
       for (int m = 0; m < mutations; m++) {
-        byte[] bytes = mutate(valid, r);
+        byte[] bytes = fix.apply(mutate(valid, r));
         Files.write(file, bytes);
         Outcome o = attempt(file, reader, timeoutMillis, pool);
         cases++;
