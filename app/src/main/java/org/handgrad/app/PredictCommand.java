@@ -81,6 +81,11 @@ public final class PredictCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (top < 1) {
+      err.println("error: --top must be >= 1, got " + top);
+      err.flush();
+      return 2;
+    }
     if (!List.of("auto", "yes", "no").contains(invert)) {
       err.println("error: --invert must be auto, yes or no, got '" + invert + "'");
       return 2;

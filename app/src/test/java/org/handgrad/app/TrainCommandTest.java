@@ -395,7 +395,7 @@ class TrainCommandTest {
         "svm",
         "--dtype",
         "float16");
-    assertError(2, "--batch-size must be > 0, got 0", "--model", "svm", "--batch-size", "0");
+    assertError(2, "--batch-size must be >= 1, got 0", "--model", "svm", "--batch-size", "0");
     assertError(
         2,
         "model svm has no setting [--set x]",
