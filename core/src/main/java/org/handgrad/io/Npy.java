@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -434,14 +433,8 @@ public final class Npy {
   static void writeAtomically(Path file, Writer writer) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      writer.writeTo(buf);
-      Files.write(tmp, buf.toByteArray());
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    writer.writeTo(buf);
+    AtomicFiles.write(file, buf.toByteArray());
   }
 }
