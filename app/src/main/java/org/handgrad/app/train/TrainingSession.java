@@ -3,6 +3,7 @@ package org.handgrad.app.train;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -72,6 +73,7 @@ public final class TrainingSession {
     out.println("parameters: " + parameterCount(solver.model()) + "  " + solverSummary(solver));
     out.println("run folder: " + run.path());
     out.flush();
+    removeLeftovers(run);
     TrainingProgress progress =
         new TrainingProgress(out, err, terminal, System::nanoTime, solver.options().batchSize());
     solver.addListener(progress);
@@ -121,6 +123,30 @@ public final class TrainingSession {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running: it returns now that the report is out
       }
+    }
+  }
+
+  /**
+   * Removes the temporary and orphan files a crash (kill -9, power loss) in the middle of a
+   * checkpoint or report write left in the run folder, and says so.
+   */
+  private void removeLeftovers(RunDirectory run) throws IOException {
+    List<Path> removed = new ArrayList<>(CheckpointFiles.cleanUp(run.checkpointsDir()));
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(run.path())) {
+      for (Path f : files) {
+        if (AtomicFiles.isTempName(f.getFileName().toString()) && Files.isRegularFile(f)) {
+          Files.deleteIfExists(f);
+          removed.add(f);
+        }
+      }
+    }
+    if (!removed.isEmpty()) {
+      err.println(
+          "note: removed "
+              + removed.size()
+              + " file(s) left by an interrupted write (a crash or kill -9 while saving): "
+              + String.join(", ", removed.stream().map(p -> p.getFileName().toString()).toList()));
+      err.flush();
     }
   }
 
