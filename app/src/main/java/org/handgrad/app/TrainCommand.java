@@ -424,7 +424,15 @@ public final class TrainCommand implements Callable<Integer> {
       Solver solver, RunDirectory run, RunSpec runSpec, TrainingData data, DataSource.Loaded loaded)
       throws IOException {
     return new TrainingSession(out, err, terminal.getAsBoolean())
-        .run(solver, run, runSpec, data, loaded, runOpts.keepCheckpoints, runOpts.logEvery);
+        .run(
+            solver,
+            run,
+            runSpec,
+            data,
+            loaded,
+            runOpts.keepCheckpoints,
+            runOpts.logEvery,
+            runOpts.stopOnDivergence);
   }
 
   // ---------------------------------------------------------------- building blocks
