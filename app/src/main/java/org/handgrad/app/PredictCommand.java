@@ -100,7 +100,7 @@ public final class PredictCommand implements Callable<Integer> {
         try {
           raw = Png.read(image);
         } catch (IOException e) {
-          err.println("error: " + e.getMessage());
+          err.println("error: " + Errors.message(e));
           failed++;
           continue;
         }
@@ -129,7 +129,7 @@ public final class PredictCommand implements Callable<Integer> {
       out.flush();
       return failed == 0 ? 0 : 1;
     } catch (IOException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Errors.message(e));
       return 1;
     } finally {
       err.flush();

@@ -162,10 +162,10 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return DIVERGED;
     } catch (IOException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Errors.describe(e));
       return 1;
     } catch (UncheckedIOException e) {
-      err.println("error: " + e.getMessage() + ": " + e.getCause().getMessage());
+      err.println("error: " + Errors.describe(e));
       return 1;
     } finally {
       out.flush();
