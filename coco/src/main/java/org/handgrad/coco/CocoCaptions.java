@@ -162,7 +162,10 @@ public final class CocoCaptions {
     }
     int[] imageIdxs = ints(idxSet, captionsFile);
     Tensor features = readFeatures(dir, h5, captionsFile, split, pca);
-    List<String> urls = readUrls(dir.resolve(split + "2014_urls.txt"), features.shape(0));
+    Path separate = dir.resolve(split + "2014_vgg16_fc7" + (pca ? "_pca" : "") + ".h5");
+    Path featuresFile = Files.isRegularFile(separate) ? separate : captionsFile;
+    List<String> urls =
+        readUrls(dir.resolve(split + "2014_urls.txt"), features.shape(0), featuresFile);
     try {
       return new CaptionSplit(
           Tensor.of(captions, captionsShape[0], captionsShape[1]), imageIdxs, features, urls);
@@ -201,7 +204,8 @@ public final class CocoCaptions {
   }
 
   /** The URL lines, stripped as CS231n's {@code line.strip()}; none when the file is absent. */
-  private static List<String> readUrls(Path file, int numImages) throws IOException {
+  private static List<String> readUrls(Path file, int numImages, Path featuresFile)
+      throws IOException {
     if (!Files.isRegularFile(file)) {
       return List.of();
     }
@@ -211,7 +215,15 @@ public final class CocoCaptions {
     }
     if (urls.size() != numImages) {
       throw new IOException(
-          "coco: " + file + " has " + urls.size() + " URLs for " + numImages + " images");
+          "coco: "
+              + file
+              + " has "
+              + urls.size()
+              + " URLs, expected one per image: "
+              + featuresFile
+              + " holds features of "
+              + numImages
+              + " images");
     }
     return urls;
   }
