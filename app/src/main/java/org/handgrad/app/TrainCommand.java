@@ -623,8 +623,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (solverOpts.lr != null && !(solverOpts.lr > 0 && Double.isFinite(solverOpts.lr))) {
       throw new UsageException("--lr must be a finite number > 0, got " + solverOpts.lr);
     }
-    if (!(solverOpts.lrDecay > 0 && solverOpts.lrDecay <= 1)) {
-      throw new UsageException("--lr-decay must be in (0, 1], got " + solverOpts.lrDecay);
+    if (!(solverOpts.lrDecay > 0 && Double.isFinite(solverOpts.lrDecay))) {
+      throw new UsageException(
+          "--lr-decay must be a finite number > 0 (1 = no decay), got " + solverOpts.lrDecay);
     }
     if (!(solverOpts.gradClip >= 0 && Double.isFinite(solverOpts.gradClip))) {
       throw new UsageException(

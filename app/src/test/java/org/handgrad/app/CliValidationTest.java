@@ -81,7 +81,8 @@ class CliValidationTest {
     rejected(tiny("--batch-size", "0"), "--batch-size must be >= 1, got 0");
     rejected(tiny("--checkpoint-every", "-1"), "--checkpoint-every must be >= 0, got -1");
     rejected(tiny("--lr", "NaN"), "--lr must be a finite number > 0, got NaN");
-    rejected(tiny("--lr-decay", "0"), "--lr-decay must be in (0, 1], got 0.0");
+    rejected(
+        tiny("--lr-decay", "0"), "--lr-decay must be a finite number > 0 (1 = no decay), got 0.0");
     rejected(tiny("--grad-clip", "-1"), "--grad-clip must be a finite number >= 0");
   }
 
