@@ -4,6 +4,7 @@ import io.jhdf.HdfFile;
 import io.jhdf.Superblock;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Node;
+import io.jhdf.api.dataset.ChunkedDataset;
 import io.jhdf.api.dataset.ContiguousDataset;
 import io.jhdf.exceptions.HdfException;
 import java.io.IOException;
@@ -309,6 +310,30 @@ public final class CocoCaptions {
     } else {
       limit = Math.min(Long.MAX_VALUE / 1032, fileSize) * 1032;
       where = "a compressed file of " + fileSize + " bytes holds at most " + limit;
+      if (d instanceof ChunkedDataset c) {
+        // jhdf walks every element of a chunk: a corrupt chunk shape must not cost hours.
+        long chunk = 1;
+        for (int dim : c.getChunkDimensions()) {
+          chunk = dim < 1 ? -1 : Math.min(Long.MAX_VALUE / dim, chunk) * dim;
+          if (chunk < 0) {
+            break;
+          }
+        }
+        if (chunk < 0 || chunk > limit / Math.max(1, width)) {
+          throw new IOException(
+              "coco: "
+                  + file
+                  + ": dataset '"
+                  + d.getName()
+                  + "' declares chunks of shape "
+                  + Shapes.str(c.getChunkDimensions())
+                  + ": expected sizes >= 1 and at most "
+                  + limit
+                  + " bytes per chunk (1032x the "
+                  + fileSize
+                  + "-byte file, deflate's maximum ratio)");
+        }
+      }
     }
     if (elements > Integer.MAX_VALUE - 8 || bytes > limit) {
       throw new IOException(
