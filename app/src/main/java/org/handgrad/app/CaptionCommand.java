@@ -821,7 +821,7 @@ public final class CaptionCommand implements Runnable {
       return body.run();
     } catch (IOException | IllegalArgumentException | ArithmeticException e) {
       PrintWriter err = parent.spec.commandLine().getErr();
-      err.println(op + ": " + e.getMessage());
+      err.println(op + ": " + Errors.message(e));
       err.flush();
       return 1;
     }

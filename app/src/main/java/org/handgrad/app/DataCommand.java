@@ -249,7 +249,7 @@ public final class DataCommand implements Runnable {
         return 0;
       } catch (IOException e) {
         finish(current[0]);
-        err.println("error: " + e.getMessage());
+        err.println("error: " + Errors.message(e));
         err.flush();
         return 1;
       }

@@ -171,7 +171,7 @@ public final class EvalCommand implements Callable<Integer> {
       out.flush();
       return 0;
     } catch (IOException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Errors.message(e));
       err.flush();
       return 1;
     }

@@ -25,8 +25,24 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its status code. */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (OutOfMemoryError e) { // an Error passes picocli's handlers; no stack trace for it
+      System.err.println(
+          "error: out of memory ("
+              + e.getMessage()
+              + "); give Java more heap, e.g. HANDGRAD_JAVA_OPTS=-Xmx8g, or use smaller data");
+      code = 1;
+    }
+    System.exit(code);
   }
+
+  /** Exit code of an unexpected failure (a bug): EX_SOFTWARE of sysexits.h. */
+  public static final int INTERNAL_ERROR = 70;
+
+  /** Set to see the stack trace of an unexpected failure. */
+  public static final String DEBUG_ENV = "HANDGRAD_DEBUG";
 
   /** The configured picocli command line (also used by tests). */
   public static CommandLine commandLine() {
@@ -44,11 +60,39 @@ public final class Main implements Runnable {
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();
           PrintWriter err = c.getErr();
-          err.println("error: " + ex.getMessage());
+          if (c.getCommandSpec().parent() == null
+              && ex instanceof CommandLine.UnmatchedArgumentException u
+              && !u.getUnmatched().isEmpty()
+              && !u.getUnmatched().get(0).startsWith("-")) {
+            err.println(
+                "error: unknown command '"
+                    + u.getUnmatched().get(0)
+                    + "'; commands: "
+                    + String.join(", ", c.getSubcommands().keySet()));
+          } else {
+            err.println("error: " + ex.getMessage());
+          }
           CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
           err.println("see './" + c.getCommandSpec().qualifiedName(" ") + " --help'");
           err.flush();
           return c.getCommandSpec().exitCodeOnInvalidInput();
+        });
+    // Anything a command did not handle is a bug: one line saying so, not a stack trace.
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          PrintWriter err = c.getErr();
+          err.println();
+          err.println("error: unexpected " + ex);
+          if (System.getenv(DEBUG_ENV) != null) {
+            ex.printStackTrace(err);
+          } else {
+            err.println(
+                "this is a bug in handgrad; run again with "
+                    + DEBUG_ENV
+                    + "=1 for the stack trace, and please report it");
+          }
+          err.flush();
+          return INTERNAL_ERROR;
         });
     return cl;
   }

@@ -81,6 +81,11 @@ public final class PredictCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (top < 1) {
+      err.println("error: --top must be >= 1, got " + top);
+      err.flush();
+      return 2;
+    }
     if (!List.of("auto", "yes", "no").contains(invert)) {
       err.println("error: --invert must be auto, yes or no, got '" + invert + "'");
       return 2;
@@ -95,7 +100,7 @@ public final class PredictCommand implements Callable<Integer> {
         try {
           raw = Png.read(image);
         } catch (IOException e) {
-          err.println("error: " + e.getMessage());
+          err.println("error: " + Errors.message(e));
           failed++;
           continue;
         }
@@ -124,7 +129,7 @@ public final class PredictCommand implements Callable<Integer> {
       out.flush();
       return failed == 0 ? 0 : 1;
     } catch (IOException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Errors.message(e));
       return 1;
     } finally {
       err.flush();

@@ -149,6 +149,7 @@ public final class TrainCommand implements Callable<Integer> {
     // fails when plots are written after Ctrl-C (the JVM is already shutting down).
     ImageIO.setUseCache(false);
     try {
+      checkRanges();
       return runOpts.resume != null ? resume() : trainNew();
     } catch (UsageException e) {
       err.println("error: " + e.getMessage());
@@ -161,10 +162,10 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return DIVERGED;
     } catch (IOException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Errors.describe(e));
       return 1;
     } catch (UncheckedIOException e) {
-      err.println("error: " + e.getMessage() + ": " + e.getCause().getMessage());
+      err.println("error: " + Errors.describe(e));
       return 1;
     } finally {
       out.flush();
@@ -190,8 +191,6 @@ public final class TrainCommand implements Callable<Integer> {
                     new UsageException(
                         "unknown dataset '" + dataOpts.data + "'; datasets: " + registry.names()));
     DType dtype = dtype(modelOpts.dtype);
-    checkPositive("--epochs", solverOpts.epochs, true);
-    checkPositive("--batch-size", solverOpts.batchSize, false);
     checkPositive("--num-train", dataOpts.numTrain);
     checkPositive("--num-val", dataOpts.numVal);
     checkPositive("--num-test", dataOpts.numTest);
@@ -343,6 +342,29 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IOException(file + " was not written by './handgrad train': " + e.getMessage(), e);
     }
+    if (spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+      int perEpoch = Math.max(runSpec.numTrain() / checkpoint.options().batchSize(), 1);
+      int target =
+          totalIterations(solverOpts.epochs, runSpec.numTrain(), checkpoint.options().batchSize());
+      if (target < checkpoint.iteration()) {
+        throw new UsageException(
+            "--epochs "
+                + solverOpts.epochs
+                + " is fewer than the run has done: "
+                + file
+                + " is at epoch "
+                + checkpoint.epoch()
+                + ", iteration "
+                + checkpoint.iteration()
+                + " (of "
+                + target
+                + " for "
+                + solverOpts.epochs
+                + " epochs); give --epochs "
+                + Math.max(1, (checkpoint.iteration() + perEpoch - 1) / perEpoch)
+                + " or more to train longer, or omit it to finish the planned epochs");
+      }
+    }
     DataSource.Loaded loaded = loadForSpec(runSpec);
     TrainingData data =
         TrainingData.split(loaded.dataset(), runSpec.numTrain(), runSpec.numVal(), dataOpts.numTest)
@@ -402,7 +424,15 @@ public final class TrainCommand implements Callable<Integer> {
       Solver solver, RunDirectory run, RunSpec runSpec, TrainingData data, DataSource.Loaded loaded)
       throws IOException {
     return new TrainingSession(out, err, terminal.getAsBoolean())
-        .run(solver, run, runSpec, data, loaded, runOpts.keepCheckpoints, runOpts.logEvery);
+        .run(
+            solver,
+            run,
+            runSpec,
+            data,
+            loaded,
+            runOpts.keepCheckpoints,
+            runOpts.logEvery,
+            runOpts.stopOnDivergence);
   }
 
   // ---------------------------------------------------------------- building blocks
@@ -519,7 +549,7 @@ public final class TrainCommand implements Callable<Integer> {
             .gradClipNorm(solverOpts.gradClip)
             .seed(runSpec.seed())
             .model(runSpec.model(), runSpec.toMap());
-    int total = Math.multiplyExact(solverOpts.epochs, Math.max(numTrain / solverOpts.batchSize, 1));
+    int total = totalIterations(solverOpts.epochs, numTrain, solverOpts.batchSize);
     double baseLr = b.build().updateRule().learningRate();
     LrSchedule schedule = null;
     if (solverOpts.schedule != null) {
@@ -577,9 +607,59 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private static void checkPositive(String option, int v, boolean zeroOk) {
-    if (v < (zeroOk ? 0 : 1)) {
-      throw new UsageException(option + " must be " + (zeroOk ? ">= 0" : "> 0") + ", got " + v);
+  /**
+   * Checks the range of every numeric option before anything is loaded or created, so a mistake
+   * never leaves a half-made run folder behind (issue 14).
+   */
+  private void checkRanges() {
+    atLeast("--epochs", solverOpts.epochs, 1);
+    atLeast("--batch-size", solverOpts.batchSize, 1);
+    atLeast("--warmup", solverOpts.warmup, 0);
+    atLeast("--num-train-samples", solverOpts.numTrainSamples, 1);
+    atLeast("--checkpoint-every", runOpts.checkpointEvery, 0);
+    atLeast("--keep-checkpoints", runOpts.keepCheckpoints, 1);
+    atLeast("--log-every", runOpts.logEvery, 1);
+    atLeast("--folds", knnOpts.folds, 2);
+    if (solverOpts.lr != null && !(solverOpts.lr > 0 && Double.isFinite(solverOpts.lr))) {
+      throw new UsageException("--lr must be a finite number > 0, got " + solverOpts.lr);
+    }
+    if (!(solverOpts.lrDecay > 0 && Double.isFinite(solverOpts.lrDecay))) {
+      throw new UsageException(
+          "--lr-decay must be a finite number > 0 (1 = no decay), got " + solverOpts.lrDecay);
+    }
+    if (!(solverOpts.gradClip >= 0 && Double.isFinite(solverOpts.gradClip))) {
+      throw new UsageException(
+          "--grad-clip must be a finite number >= 0 (0 = off), got " + solverOpts.gradClip);
+    }
+  }
+
+  private static void atLeast(String option, int v, int min) {
+    if (v < min) {
+      throw new UsageException(option + " must be >= " + min + ", got " + v);
+    }
+  }
+
+  /**
+   * The run's iteration count, or a usage error when {@code --epochs} times the iterations per
+   * epoch does not fit an int.
+   */
+  private static int totalIterations(int epochs, int numTrain, int batchSize) {
+    int perEpoch = Math.max(numTrain / batchSize, 1);
+    try {
+      return Math.multiplyExact(epochs, perEpoch);
+    } catch (ArithmeticException e) {
+      throw new UsageException(
+          "--epochs "
+              + epochs
+              + " x "
+              + perEpoch
+              + " iterations per epoch ("
+              + numTrain
+              + " training images / --batch-size "
+              + batchSize
+              + ") exceeds "
+              + Integer.MAX_VALUE
+              + " iterations: lower --epochs or raise --batch-size");
     }
   }
 

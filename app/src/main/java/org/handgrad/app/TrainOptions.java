@@ -270,5 +270,12 @@ final class TrainOptions {
         defaultValue = "10",
         description = "Iterations per metrics.jsonl summary line (default: ${DEFAULT-VALUE}).")
     int logEvery;
+
+    @Option(
+        names = "--stop-on-divergence",
+        description =
+            "Stop (exit 3) when training looks diverged though finite: the loss far above its"
+                + " initial value, or accuracy at chance (default: warn and go on).")
+    boolean stopOnDivergence;
   }
 }

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -395,7 +396,7 @@ class TrainCommandTest {
         "svm",
         "--dtype",
         "float16");
-    assertError(2, "--batch-size must be > 0, got 0", "--model", "svm", "--batch-size", "0");
+    assertError(2, "--batch-size must be >= 1, got 0", "--model", "svm", "--batch-size", "0");
     assertError(
         2,
         "model svm has no setting [--set x]",
@@ -440,7 +441,7 @@ class TrainCommandTest {
   }
 
   @Test
-  void divergenceExitsThreeWithTheCauseAndNoStackTrace() {
+  void divergenceExitsThreeWithTheCauseAndNoStackTrace() throws IOException {
     CliRun r =
         train(
             "--model",
@@ -462,6 +463,70 @@ class TrainCommandTest {
     assertTrue(r.err().contains("the learning rate is too high (it is 1.00e+30"), r.all());
     assertFalse(r.err().contains("Exception"), r.all());
     assertFalse(r.err().contains("\tat "), r.all());
+    // The run folder records it (issue 14): result.json and a metrics line with the diagnosis.
+    Path run = onlyRun();
+    Map<?, ?> result = json(run.resolve("result.json"));
+    assertEquals("diverged", result.get("event"), result.toString());
+    assertEquals(2L, result.get("iteration"));
+    assertTrue(result.get("message").toString().contains("learning rate is too high"));
+    List<Map<String, Object>> log = MetricsLog.read(run.resolve("metrics.jsonl"));
+    assertEquals("diverged", log.get(log.size() - 1).get("event"), log.toString());
+  }
+
+  @Test
+  void aFiniteDivergenceWarnsOrStops() throws IOException {
+    // Adam at lr 1e6: the loss explodes to about 1e8 but stays finite (issue 14).
+    String[] args = {
+      "--model",
+      "softmax",
+      "--data",
+      "shapes",
+      "--num-train",
+      "300",
+      "--num-test",
+      "10",
+      "--batch-size",
+      "5",
+      "--epochs",
+      "1",
+      "--lr",
+      "1e6",
+      "--run-dir",
+      runs().toString()
+    };
+    CliRun warned = train(args);
+    assertEquals(0, warned.code(), warned.all());
+    assertTrue(
+        warned.err().contains("warning: training looks diverged at iteration 51"), warned.all());
+    assertTrue(warned.out().contains("NOTE: training looked diverged (loss_far_above_initial)"));
+    Map<?, ?> result = json(onlyRun().resolve("result.json"));
+    assertEquals(1, ((List<?>) result.get("warnings")).size(), result.toString());
+
+    List<String> stop = new ArrayList<>(List.of(args));
+    stop.add("--stop-on-divergence");
+    CliRun stopped = train(stop.toArray(String[]::new));
+    assertEquals(TrainCommand.DIVERGED, stopped.code(), stopped.all());
+    assertTrue(
+        stopped
+            .err()
+            .contains(
+                "error: training looks diverged at iteration 51 (epoch 0): the loss"
+                    + " has stayed above 10x its initial value"),
+        stopped.all());
+    assertFalse(stopped.err().contains("\tat "), stopped.all());
+    try (Stream<Path> s = Files.list(runs())) {
+      for (Path run : s.toList()) {
+        if (!Files.exists(run.resolve("loss.png"))) {
+          continue;
+        }
+        Map<?, ?> r = json(run.resolve("result.json"));
+        if ("diverged".equals(r.get("event"))) {
+          assertEquals("loss_far_above_initial", r.get("kind"));
+          return;
+        }
+      }
+    }
+    throw new AssertionError("no run folder records the stop");
   }
 
   @Test

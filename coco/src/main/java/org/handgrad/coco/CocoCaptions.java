@@ -1,13 +1,18 @@
 package org.handgrad.coco;
 
 import io.jhdf.HdfFile;
+import io.jhdf.Superblock;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Node;
+import io.jhdf.api.dataset.ChunkedDataset;
+import io.jhdf.api.dataset.ContiguousDataset;
 import io.jhdf.exceptions.HdfException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,8 +114,8 @@ public final class CocoCaptions {
       for (String split : SPLITS) {
         splits.put(split, readSplit(dir, h5, captionsFile, split, options.pcaFeatures()));
       }
-    } catch (HdfException e) {
-      throw new IOException("coco: " + captionsFile + ": cannot read HDF5: " + e.getMessage(), e);
+    } catch (RuntimeException e) { // jhdf reports corrupt structures with many runtime types
+      throw corrupt(captionsFile, e);
     }
     if (options.maxTrain() != Options.ALL) {
       // CS231n: mask = np.random.randint(num_train, size=max_train), captions and indices only.
@@ -158,7 +163,10 @@ public final class CocoCaptions {
     }
     int[] imageIdxs = ints(idxSet, captionsFile);
     Tensor features = readFeatures(dir, h5, captionsFile, split, pca);
-    List<String> urls = readUrls(dir.resolve(split + "2014_urls.txt"), features.shape(0));
+    Path separate = dir.resolve(split + "2014_vgg16_fc7" + (pca ? "_pca" : "") + ".h5");
+    Path featuresFile = Files.isRegularFile(separate) ? separate : captionsFile;
+    List<String> urls =
+        readUrls(dir.resolve(split + "2014_urls.txt"), features.shape(0), featuresFile);
     try {
       return new CaptionSplit(
           Tensor.of(captions, captionsShape[0], captionsShape[1]), imageIdxs, features, urls);
@@ -177,8 +185,8 @@ public final class CocoCaptions {
     if (Files.isRegularFile(file)) {
       try (HdfFile f = open(file)) {
         return floats(dataset(f, file, "features"), file);
-      } catch (HdfException e) {
-        throw new IOException("coco: " + file + ": cannot read HDF5: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw corrupt(file, e);
       }
     }
     String name = split + "_features";
@@ -197,7 +205,8 @@ public final class CocoCaptions {
   }
 
   /** The URL lines, stripped as CS231n's {@code line.strip()}; none when the file is absent. */
-  private static List<String> readUrls(Path file, int numImages) throws IOException {
+  private static List<String> readUrls(Path file, int numImages, Path featuresFile)
+      throws IOException {
     if (!Files.isRegularFile(file)) {
       return List.of();
     }
@@ -207,7 +216,15 @@ public final class CocoCaptions {
     }
     if (urls.size() != numImages) {
       throw new IOException(
-          "coco: " + file + " has " + urls.size() + " URLs for " + numImages + " images");
+          "coco: "
+              + file
+              + " has "
+              + urls.size()
+              + " URLs, expected one per image: "
+              + featuresFile
+              + " holds features of "
+              + numImages
+              + " images");
     }
     return urls;
   }
@@ -220,11 +237,118 @@ public final class CocoCaptions {
     }
   }
 
+  /** An IOException naming the file for a runtime failure inside jhdf. */
+  private static IOException corrupt(Path file, RuntimeException e) {
+    String what = e instanceof HdfException ? "" : e.getClass().getSimpleName() + ": ";
+    return new IOException(
+        "coco: " + file + ": corrupt or unreadable HDF5 (" + what + e.getMessage() + ")", e);
+  }
+
+  /**
+   * Opens an HDF5 file through a read-only memory map, so every read jhdf makes is bounded by the
+   * file: a length or address in a corrupt header that points past the end fails instead of
+   * allocating what it claims or reading zeros beyond the end. The superblock's end-of-file address
+   * must not exceed the file's size (a shorter file was truncated).
+   */
   private static HdfFile open(Path file) throws IOException {
+    HdfFile h5;
+    long size = Files.size(file);
     try {
-      return new HdfFile(file);
-    } catch (HdfException e) {
-      throw new IOException("coco: " + file + ": not a readable HDF5 file: " + e.getMessage(), e);
+      if (size <= Integer.MAX_VALUE) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+          h5 = HdfFile.fromByteBuffer(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+        }
+      } else {
+        h5 = new HdfFile(file); // beyond one map; the end-of-file check below still applies
+      }
+    } catch (RuntimeException e) {
+      throw new IOException(
+          "coco: " + file + ": not a readable HDF5 file (" + e.getMessage() + ")", e);
+    }
+    try {
+      Superblock sb = h5.getHdfBackingStorage().getSuperblock();
+      long end = sb.getBaseAddressByte() + sb.getEndOfFileAddress();
+      if (end > size || end < 0) {
+        throw new IOException(
+            "coco: "
+                + file
+                + ": truncated HDF5 file: expected "
+                + Long.toUnsignedString(end)
+                + " bytes (the superblock's end-of-file address), found "
+                + size);
+      }
+    } catch (IOException | RuntimeException e) {
+      h5.close();
+      throw e instanceof IOException io ? io : corrupt(file, (RuntimeException) e);
+    }
+    return h5;
+  }
+
+  /**
+   * Checks, before a dataset's values are read, that its declared extent is plausible for the file:
+   * a contiguous dataset must lie inside the file; a chunked (compressed) one cannot decompress to
+   * more than deflate's maximum ratio (1032:1) of the file.
+   */
+  private static void checkExtent(Dataset d, Path file) throws IOException {
+    long elements = 1;
+    for (int dim : d.getDimensions()) {
+      if (dim < 0) {
+        throw new IOException(
+            "coco: " + file + ": dataset '" + d.getName() + "' has a negative dimension " + dim);
+      }
+      elements = dim == 0 ? 0 : Math.min(Long.MAX_VALUE / dim, elements) * dim;
+    }
+    int width = d.getDataType().getSize();
+    long fileSize = Files.size(file);
+    long bytes = elements > Long.MAX_VALUE / Math.max(1, width) ? Long.MAX_VALUE : elements * width;
+    long limit;
+    String where;
+    if (d instanceof ContiguousDataset c) {
+      long start = c.getDataAddress();
+      limit = start < 0 || start > fileSize ? 0 : fileSize - start;
+      where = "the file has " + limit + " bytes from its data address " + start;
+    } else {
+      limit = Math.min(Long.MAX_VALUE / 1032, fileSize) * 1032;
+      where = "a compressed file of " + fileSize + " bytes holds at most " + limit;
+      if (d instanceof ChunkedDataset c) {
+        // jhdf walks every element of a chunk: a corrupt chunk shape must not cost hours.
+        long chunk = 1;
+        for (int dim : c.getChunkDimensions()) {
+          chunk = dim < 1 ? -1 : Math.min(Long.MAX_VALUE / dim, chunk) * dim;
+          if (chunk < 0) {
+            break;
+          }
+        }
+        if (chunk < 0 || chunk > limit / Math.max(1, width)) {
+          throw new IOException(
+              "coco: "
+                  + file
+                  + ": dataset '"
+                  + d.getName()
+                  + "' declares chunks of shape "
+                  + Shapes.str(c.getChunkDimensions())
+                  + ": expected sizes >= 1 and at most "
+                  + limit
+                  + " bytes per chunk (1032x the "
+                  + fileSize
+                  + "-byte file, deflate's maximum ratio)");
+        }
+      }
+    }
+    if (elements > Integer.MAX_VALUE - 8 || bytes > limit) {
+      throw new IOException(
+          "coco: "
+              + file
+              + ": dataset '"
+              + d.getName()
+              + "' declares shape "
+              + Shapes.str(d.getDimensions())
+              + " of "
+              + width
+              + "-byte values ("
+              + bytes
+              + " bytes) but "
+              + where);
     }
   }
 
@@ -261,6 +385,7 @@ public final class CocoCaptions {
 
   /** Any integer dataset as int32 values, row-major. */
   private static int[] ints(Dataset d, Path file) throws IOException {
+    checkExtent(d, file);
     Object data = d.getDataFlat();
     if (data instanceof int[] a) {
       return a;
@@ -303,6 +428,7 @@ public final class CocoCaptions {
   /** A 2-D float dataset as a float32 (N, D) tensor. */
   private static Tensor floats(Dataset d, Path file) throws IOException {
     int[] dims = shape(d, file, 2);
+    checkExtent(d, file);
     Object data = d.getDataFlat();
     if (data instanceof float[] a) {
       return Tensor.of(a, dims);

@@ -206,7 +206,12 @@ class CocoCaptionsTest {
     Files.writeString(dir.resolve("train2014_urls.txt"), "http://one\nhttp://two\n");
     e = assertThrows(IOException.class, () -> CocoCaptions.load(dir));
     assertEquals(
-        "coco: " + dir.resolve("train2014_urls.txt") + " has 2 URLs for 3 images", e.getMessage());
+        "coco: "
+            + dir.resolve("train2014_urls.txt")
+            + " has 2 URLs, expected one per image: "
+            + dir.resolve("train2014_vgg16_fc7_pca.h5")
+            + " holds features of 3 images",
+        e.getMessage());
     Files.delete(dir.resolve("train2014_urls.txt"));
     assertEquals(List.of(), CocoCaptions.load(dir).split("train").urls());
     // A vocabulary too small for the captions' tokens.

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -42,6 +43,9 @@ final class DataFiles {
     }
   }
 
+  /** Initial buffer of {@link #readExactly}, grown by doubling as data arrives. */
+  static final int FIRST_CHUNK = 1 << 20;
+
   /**
    * Reads exactly {@code n} bytes, then checks that the stream ends there.
    *
@@ -52,11 +56,17 @@ final class DataFiles {
    */
   static byte[] readExactly(InputStream in, int n, Path file, long consumed, String layout)
       throws IOException {
-    byte[] data = new byte[n];
+    // Never allocate what the header promises before the data is there: start small and grow
+    // as bytes arrive, so a crafted header over a tiny (or gzipped) file costs at most twice the
+    // bytes actually present.
+    byte[] data = new byte[Math.min(n, FIRST_CHUNK)];
     int got = 0;
     try {
       while (got < n) {
-        int r = in.read(data, got, n - got);
+        if (got == data.length) {
+          data = Arrays.copyOf(data, (int) Math.min(n, 2L * data.length));
+        }
+        int r = in.read(data, got, data.length - got);
         if (r < 0) {
           break;
         }
@@ -112,6 +122,20 @@ final class DataFiles {
       throw new IOException(file + ": corrupt gzip trailer (" + e.getMessage() + ")", e);
     }
     return extra;
+  }
+
+  /**
+   * An IOException that names the file: {@code e} itself when its message already does, else a
+   * wrapper saying what broke (a corrupt gzip stream, a short read).
+   */
+  static IOException named(Path file, IOException e) {
+    String msg = e.getMessage();
+    if (msg != null && msg.contains(file.toString())) {
+      return e;
+    }
+    String what = e instanceof ZipException ? "corrupt gzip stream" : "cannot read";
+    return new IOException(
+        file + ": " + what + ": " + (msg == null ? e.getClass().getSimpleName() : msg), e);
   }
 
   /** The file name with ".gz" removed, if present. */

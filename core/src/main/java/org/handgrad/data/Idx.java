@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -24,6 +25,9 @@ import org.handgrad.tensor.Tensor;
 public final class Idx {
   private Idx() {}
 
+  /** The most elements an IDX file may declare (a Java array's limit, with headroom). */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
   /** IDX element type code for unsigned bytes. */
   public static final int UBYTE = 0x08;
 
@@ -41,6 +45,14 @@ public final class Idx {
    * @throws IOException on a bad header, unsupported element type, or wrong data size
    */
   public static Array read(Path file) throws IOException {
+    try {
+      return readUnchecked(file);
+    } catch (IOException e) {
+      throw DataFiles.named(file, e);
+    }
+  }
+
+  private static Array readUnchecked(Path file) throws IOException {
     try (InputStream in = DataFiles.open(file)) {
       DataInputStream din = new DataInputStream(in);
       byte[] magic = new byte[4];
@@ -85,15 +97,42 @@ public final class Idx {
               e);
         }
         if (dims[d] < 0) {
-          throw new IOException(file + ": bad IDX header: negative size " + dims[d]);
+          throw new IOException(
+              file
+                  + ": bad IDX header: expected sizes >= 0, found "
+                  + Integer.toUnsignedLong(dims[d])
+                  + " (negative as int32) for dimension "
+                  + d);
         }
+        // count <= 2^31 and dims[d] < 2^31 here, so the product fits a long: check every step.
         count *= dims[d];
-      }
-      if (count > Integer.MAX_VALUE - 8) {
-        throw new IOException(
-            file + ": IDX sizes " + Arrays.toString(dims) + " exceed 2^31 elements");
+        if (count > MAX_ELEMENTS) {
+          throw new IOException(
+              file
+                  + ": bad IDX header: expected at most "
+                  + MAX_ELEMENTS
+                  + " elements, the sizes "
+                  + Arrays.toString(Arrays.copyOf(dims, d + 1))
+                  + (d + 1 < ndim ? "..." : "")
+                  + " declare more");
+        }
       }
       long header = 4 + 4L * ndim;
+      if (!DataFiles.isGzip(file) && Files.size(file) != header + count) {
+        // Plain file: compare the promised size with the file before allocating anything.
+        throw new IOException(
+            file
+                + ": "
+                + (Files.size(file) < header + count ? "truncated" : "wrong size")
+                + ": expected "
+                + (header + count)
+                + " bytes ("
+                + header
+                + "-byte header + "
+                + join(dims)
+                + " bytes), found "
+                + Files.size(file));
+      }
       String layout = header + "-byte header + " + join(dims) + " bytes";
       byte[] data = DataFiles.readExactly(in, (int) count, file, header, layout);
       return new Array(dims, data);

@@ -22,7 +22,11 @@ import org.handgrad.tensor.Tensor;
  * without changing the result. Labels are balanced exactly (N/10 each, N mod 10 spread over the
  * first classes) and shuffled by a seeded permutation.
  *
- * <p>Output: (N, C, S, S) float32 in [0, 1], with C = 3 (RGB) or 1 (luminance).
+ * <p>Grey images (C = 1) stand in for MNIST and Fashion-MNIST when those are missing and are laid
+ * out as those datasets are: a light shape on a dark, nearly uniform background, centred and
+ * size-normalized, so the README's first command (a softmax classifier) learns them offline.
+ *
+ * <p>Output: (N, C, S, S) float32 in [0, 1], with C = 3 (RGB) or 1 (grey).
  */
 public final class SyntheticShapes {
   private SyntheticShapes() {}
@@ -136,6 +140,10 @@ public final class SyntheticShapes {
    */
   static void render(long imageSeed, int shape, int channels, int size, float[] out, int off) {
     SplittableRandom r = new SplittableRandom(imageSeed);
+    if (channels == 1) {
+      renderGrey(r, shape, size, out, off);
+      return;
+    }
     // Background: a linear gradient between two related colours in a random direction.
     double[] bg0 = {r.nextDouble(), r.nextDouble(), r.nextDouble()};
     double[] bg1 = new double[3];
@@ -200,35 +208,66 @@ public final class SyntheticShapes {
           }
         }
         double t = clamp(0.5 + (px - 0.5 * size) * gx + (py - 0.5 * size) * gy);
-        double lumPix = 0;
         for (int k = 0; k < 3; k++) {
           double bg = bg0[k] + (bg1[k] - bg0[k]) * t;
           double value = bg + (fg[k] - bg) * cover;
-          if (channels == 3) {
-            if (bitsLeft == 0) {
-              bits = r.nextLong();
-              bitsLeft = 4;
-            }
-            // Uniform noise on [-sqrt(3), sqrt(3)] has unit variance; 16 random bits per draw
-            // are plenty and 4x cheaper than a Gaussian.
-            double unit = ((bits & 0xffff) / 65535.0 - 0.5) * 3.4641016151377544;
-            bits >>>= 16;
-            bitsLeft--;
-            out[off + k * plane + py * size + px] = (float) clamp(value + noise * unit);
-          } else {
-            lumPix += LUMA[k] * value;
-          }
-        }
-        if (channels == 1) {
           if (bitsLeft == 0) {
             bits = r.nextLong();
             bitsLeft = 4;
           }
+          // Uniform noise on [-sqrt(3), sqrt(3)] has unit variance; 16 random bits per draw
+          // are plenty and 4x cheaper than a Gaussian.
           double unit = ((bits & 0xffff) / 65535.0 - 0.5) * 3.4641016151377544;
           bits >>>= 16;
           bitsLeft--;
-          out[off + py * size + px] = (float) clamp(lumPix + noise * unit);
+          out[off + k * plane + py * size + px] = (float) clamp(value + noise * unit);
         }
+      }
+    }
+  }
+
+  /**
+   * Draws a grey image the way MNIST and Fashion-MNIST present their objects: a light shape on a
+   * dark, nearly uniform background, centred (jitter of at most 1.5 pixels) and size-normalized
+   * (radius 32..40% of the image), with +-10 degree rotation and mild aspect change. Grey shapes
+   * stand in for those datasets when they are missing, so they keep their easy layout: a linear
+   * classifier on pixels learns them (docs/conventions.md, section "data").
+   */
+  private static void renderGrey(SplittableRandom r, int shape, int size, float[] out, int off) {
+    double bg = 0.2 * r.nextDouble();
+    double fg = 0.55 + 0.45 * r.nextDouble();
+    double noise = 0.03 + 0.07 * r.nextDouble();
+    double radius = size * (0.26 + 0.14 * r.nextDouble());
+    double cx = 0.5 * size + 6 * (r.nextDouble() - 0.5);
+    double cy = 0.5 * size + 6 * (r.nextDouble() - 0.5);
+    double angle = Math.toRadians(-15 + 30 * r.nextDouble());
+    double aspect = 0.85 + 0.3 * r.nextDouble();
+    double cos = Math.cos(angle);
+    double sin = Math.sin(angle);
+    double su = 1.0 / (radius * aspect);
+    double sv = aspect / radius;
+    long bits = 0;
+    int bitsLeft = 0;
+    for (int py = 0; py < size; py++) {
+      for (int px = 0; px < size; px++) {
+        double cover = 0;
+        for (int s = 0; s < 4; s++) {
+          double dx = px + ((s & 1) == 0 ? 0.25 : 0.75) - cx;
+          double dy = py + ((s & 2) == 0 ? 0.25 : 0.75) - cy;
+          double u = (cos * dx + sin * dy) * su;
+          double v = (-sin * dx + cos * dy) * sv;
+          if (inside(shape, u, v)) {
+            cover += 0.25;
+          }
+        }
+        if (bitsLeft == 0) {
+          bits = r.nextLong();
+          bitsLeft = 4;
+        }
+        double unit = ((bits & 0xffff) / 65535.0 - 0.5) * 3.4641016151377544;
+        bits >>>= 16;
+        bitsLeft--;
+        out[off + py * size + px] = (float) clamp(bg + (fg - bg) * cover + noise * unit);
       }
     }
   }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 
 /**
  * Writes whole files so that readers see either the old content or the new one, never a mix: the
@@ -30,10 +31,10 @@ public final class AtomicFiles {
   public static void write(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    // A leading dot keeps half-written files out of listings that look for the real names.
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    Path tmp = tempFileFor(file);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -45,6 +46,31 @@ public final class AtomicFiles {
       Files.deleteIfExists(tmp);
     }
     syncDirectory(dir);
+  }
+
+  /** Prefix and suffix of the temporary files: {@code .<name>.<random>.tmp}. */
+  public static final String TMP_PREFIX = ".";
+
+  /** See {@link #TMP_PREFIX}. */
+  public static final String TMP_SUFFIX = ".tmp";
+
+  /**
+   * A fresh temporary name beside {@code file}, {@code .<name>.<random>.tmp}: the leading dot keeps
+   * half-written files out of listings that look for the real names, and the file is then created
+   * with {@code CREATE_NEW} so it gets the default permissions (the user's umask), unlike {@link
+   * Files#createTempFile}, which makes every output 0600.
+   */
+  static Path tempFileFor(Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    long r = RANDOM.nextLong() & Long.MAX_VALUE;
+    return dir.resolve(TMP_PREFIX + file.getFileName() + "." + Long.toString(r, 36) + TMP_SUFFIX);
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Whether {@code name} is one of our temporary files (left behind only by a crash). */
+  public static boolean isTempName(String name) {
+    return name.startsWith(TMP_PREFIX) && name.endsWith(TMP_SUFFIX);
   }
 
   private static void syncDirectory(Path dir) {

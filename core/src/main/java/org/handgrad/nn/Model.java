@@ -1,5 +1,6 @@
 package org.handgrad.nn;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.handgrad.tensor.Tensor;
@@ -16,6 +17,22 @@ import org.handgrad.tensor.Tensor;
 public interface Model {
   /** Trainable parameters in a stable order; names are unique (e.g. "W1", "b1", "gamma1"). */
   List<Parameter> parameters();
+
+  /**
+   * The parameter with this name (CS231n's {@code model.params[name]}).
+   *
+   * @throws IllegalArgumentException naming the known names when there is none
+   */
+  default Parameter parameter(String name) {
+    List<String> names = new ArrayList<>();
+    for (Parameter p : parameters()) {
+      if (p.name().equals(name)) {
+        return p;
+      }
+      names.add(p.name());
+    }
+    throw new IllegalArgumentException("no parameter '" + name + "'; parameters: " + names);
+  }
 
   /**
    * Non-trainable state that a checkpoint must keep, by unique name: BatchNorm running means and

@@ -991,6 +991,11 @@ public final class Tensor {
     return Reductions.reduce(Reductions.Kind.VAR, "var", this, null, false, 0);
   }
 
+  /** Population variance along one axis, which is removed (as {@link #mean(int)}). */
+  public Tensor var(int axis) {
+    return var(axis, false);
+  }
+
   /** Population variance along one axis (batch norm: {@code x.var(0, false)} on (N, D)). */
   public Tensor var(int axis, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.VAR, "var", this, new int[] {axis}, keepdims, 0);
@@ -1009,6 +1014,11 @@ public final class Tensor {
   /** Population standard deviation of all elements, shape (). */
   public Tensor std() {
     return Reductions.reduce(Reductions.Kind.STD, "std", this, null, false, 0);
+  }
+
+  /** Population standard deviation along one axis, which is removed (as {@link #mean(int)}). */
+  public Tensor std(int axis) {
+    return std(axis, false);
   }
 
   /** Population standard deviation along one axis. */

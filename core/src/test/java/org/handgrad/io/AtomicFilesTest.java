@@ -42,4 +42,20 @@ class AtomicFilesTest {
     assertArrayEquals(new byte[] {7}, Files.readAllBytes(f));
     assertEquals(List.of("dir", "keep.bin"), names(tmp));
   }
+
+  @Test
+  void outputsGetTheUsersUmaskNotPrivateTempFileModes() throws IOException {
+    // Files.createTempFile makes 0600 files; outputs must get what any new file gets (0666 masked
+    // by the umask), like metrics.jsonl and every file other tools write.
+    Path plain = Files.createFile(tmp.resolve("plain.txt"));
+    Path atomic = tmp.resolve("atomic.txt");
+    AtomicFiles.write(atomic, new byte[] {1});
+    assertEquals(
+        Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(atomic), "permissions");
+    Npy.write(tmp.resolve("a.npy"), org.handgrad.tensor.Tensor.of(new float[] {1}, 1));
+    assertEquals(
+        Files.getPosixFilePermissions(plain),
+        Files.getPosixFilePermissions(tmp.resolve("a.npy")),
+        "npy permissions");
+  }
 }

@@ -81,7 +81,9 @@ class NpyTest {
     byte[] cut = java.util.Arrays.copyOf(good, good.length - 8);
     IOException e = assertThrows(IOException.class, () -> Npy.read(cut, "cut.npy"));
     assertTrue(e.getMessage().contains("cut.npy"), e.getMessage());
-    assertTrue(e.getMessage().contains("needs 128 bytes, found 120"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("expected 128 data bytes for shape (4, 4) of f8, found 120"),
+        e.getMessage());
   }
 
   @Test

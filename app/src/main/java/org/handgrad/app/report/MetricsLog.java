@@ -28,7 +28,9 @@ import org.handgrad.optim.SolverListener;
  *   <li>{@code epoch}: an accuracy check, {@code iteration, epoch, train_acc, val_acc,
  *       best_val_acc, improved, lr};
  *   <li>{@code checkpoint}: {@code iteration, file};
- *   <li>{@code finish}: {@code status, iteration, best_val_acc, seconds}.
+ *   <li>{@code finish}: {@code status, iteration, best_val_acc, seconds};
+ *   <li>{@code warning} (training looks diverged though finite) and {@code diverged} (stopped):
+ *       {@code kind, iteration, epoch, message} and the numbers behind the diagnosis.
  * </ul>
  *
  * NaN and infinite numbers are written as {@code null} (JSON has no NaN).
@@ -117,6 +119,18 @@ public final class MetricsLog implements SolverListener, Closeable {
     m.put("best_val_acc", finite(f.bestValAcc()));
     m.put("seconds", finite(f.seconds()));
     write(m);
+  }
+
+  /**
+   * Writes one more event line (e.g. a divergence warning); its map must hold {@code "event"}.
+   *
+   * @param fields the line's fields, numbers finite
+   */
+  public void note(Map<String, Object> fields) {
+    if (!fields.containsKey("event")) {
+      throw new IllegalArgumentException("MetricsLog: a line needs an \"event\", got " + fields);
+    }
+    write(new LinkedHashMap<>(fields));
   }
 
   private static Map<String, Object> event(String name) {

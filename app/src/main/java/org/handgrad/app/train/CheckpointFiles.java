@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.handgrad.io.AtomicFiles;
 import org.handgrad.optim.SolverListener;
 
 /**
@@ -85,9 +86,41 @@ public final class CheckpointFiles {
         : null;
   }
 
+  private static final Pattern TENSORS =
+      Pattern.compile("(.+_epoch_\\d+_step_\\d+)(\\.state)?\\.safetensors");
+
+  /**
+   * Removes what a crash in the middle of a checkpoint write leaves in a folder: hidden temporary
+   * files ({@code .<name>.<random>.tmp}, see {@link AtomicFiles}) and orphan tensor files, whose
+   * checkpoint JSON (written last, see {@link org.handgrad.optim.Checkpoint}) never appeared. Only
+   * safe while no checkpoint is being written into the folder.
+   *
+   * @return the files removed, by name order
+   */
+  public static List<Path> cleanUp(Path dir) throws IOException {
+    List<Path> removed = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return removed;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        Matcher m = TENSORS.matcher(name);
+        boolean orphan = m.matches() && !Files.exists(f.resolveSibling(m.group(1) + ".json"));
+        if ((orphan || AtomicFiles.isTempName(name)) && Files.isRegularFile(f)) {
+          Files.deleteIfExists(f);
+          removed.add(f);
+        }
+      }
+    }
+    removed.sort(null);
+    return removed;
+  }
+
   /**
    * Deletes all but the newest {@code keep} checkpoints of a folder after each save, so that a long
-   * run does not fill the disk; the checkpoint just written is never deleted.
+   * run does not fill the disk, and what an earlier crash left there ({@link #cleanUp}); the
+   * checkpoint just written is never deleted.
    */
   public static SolverListener pruner(Path dir, int keep) {
     if (keep < 1) {
@@ -101,6 +134,7 @@ public final class CheckpointFiles {
           for (int i = 0; i < all.size() - keep; i++) {
             delete(all.get(i));
           }
+          cleanUp(dir);
         } catch (IOException e) {
           throw new UncheckedIOException("pruning old checkpoints in " + dir, e);
         }

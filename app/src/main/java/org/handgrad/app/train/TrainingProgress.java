@@ -137,6 +137,14 @@ public final class TrainingProgress implements SolverListener {
     out.flush();
   }
 
+  /** Ends a progress bar line being redrawn in place, so a note printed next starts clean. */
+  public void clearLine() {
+    if (bar != null && terminal) {
+      err.println();
+      err.flush();
+    }
+  }
+
   @Override
   public void trainingFinished(Finish f) {
     if (bar != null) {

@@ -52,4 +52,30 @@ class CheckpointFilesTest {
     assertTrue(Files.exists(b) && Files.exists(c));
     assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.pruner(cps, 0));
   }
+
+  @Test
+  void leftoversOfACrashedWriteAreRemovedOnPruningAndCleanUp() throws IOException {
+    Path cps = tmp.resolve("c");
+    Path kept = fake(cps, "m_epoch_1_step_10");
+    // A kill -9 during the next checkpoint: its tensors were renamed into place, a temporary file
+    // was half written, and its JSON (written last) never appeared.
+    Files.writeString(cps.resolve("m_epoch_1_step_15.safetensors"), "orphan");
+    Files.writeString(cps.resolve("m_epoch_1_step_15.state.safetensors"), "orphan");
+    Files.writeString(cps.resolve(".m_epoch_1_step_15.json.k3j2.tmp"), "half");
+    Files.writeString(cps.resolve("notes.txt"), "not ours");
+    assertEquals(
+        java.util.List.of(
+            cps.resolve(".m_epoch_1_step_15.json.k3j2.tmp"),
+            cps.resolve("m_epoch_1_step_15.safetensors"),
+            cps.resolve("m_epoch_1_step_15.state.safetensors")),
+        CheckpointFiles.cleanUp(cps));
+    assertTrue(Files.exists(kept) && Files.exists(cps.resolve("m_epoch_1_step_10.safetensors")));
+    assertTrue(Files.exists(cps.resolve("notes.txt")));
+    // The pruner cleans up too, after each save.
+    Files.writeString(cps.resolve(".m_epoch_2_step_20.safetensors.x1.tmp"), "half");
+    Path next = fake(cps, "m_epoch_2_step_20");
+    CheckpointFiles.pruner(cps, 2).checkpointSaved(next, 20);
+    assertFalse(Files.exists(cps.resolve(".m_epoch_2_step_20.safetensors.x1.tmp")));
+    assertTrue(Files.exists(next) && Files.exists(kept));
+  }
 }
