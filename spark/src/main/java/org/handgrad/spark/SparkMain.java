@@ -6,7 +6,7 @@ import picocli.CommandLine;
 /**
  * Entry point of the Spark build of the command line ({@code spark/handgrad-spark}, or {@code
  * spark-submit --class org.handgrad.spark.SparkMain spark/target/handgrad-spark.jar}): every {@code
- * ./handgrad} command, plus {@code sweep} and {@code train --spark}.
+ * ./handgrad} command, plus {@code sweep}, {@code train --spark} and {@code spark-bench}.
  */
 public final class SparkMain {
   private SparkMain() {}
@@ -24,6 +24,7 @@ public final class SparkMain {
   public static CommandLine commandLine(Spark spark) {
     CommandLine cl = Main.commandLine();
     cl.addSubcommand("sweep", new SweepCommand(spark));
+    cl.addSubcommand("spark-bench", new SparkBenchCommand(spark));
     SparkTrain.install(cl.getSubcommands().get("train"), spark);
     // The short "error: ... see --help" handler of Main, for the new command too.
     cl.setParameterExceptionHandler(cl.getParameterExceptionHandler());
