@@ -44,7 +44,10 @@ final class HeatMap {
       throws IOException {
     int left = 120;
     int top = 80;
-    int width = left + cols.size() * CELL_W + 30;
+    Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+    int titleWidth = probe.getFontMetrics(TITLE).stringWidth(title);
+    probe.dispose();
+    int width = Math.max(left + cols.size() * CELL_W + 30, titleWidth + 40);
     int height = top + rows.size() * CELL_H + 40;
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
