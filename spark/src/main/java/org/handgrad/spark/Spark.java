@@ -47,6 +47,13 @@ public final class Spark implements AutoCloseable {
       if (conf.get("spark.master").startsWith("local")) {
         // Embedded: no web UI to bind a port for, no console progress bars over ours.
         conf.setIfMissing("spark.ui.enabled", "false");
+      } else if (!conf.contains("spark.jars")) {
+        // A cluster reached with --master from the launcher: ship handgrad's jar to the executors
+        // (spark-submit sets spark.jars itself).
+        String[] jars = JavaSparkContext.jarOfClass(Spark.class);
+        if (jars.length > 0) {
+          conf.setJars(jars);
+        }
       }
       conf.setIfMissing("spark.ui.showConsoleProgress", "false");
       context = new JavaSparkContext(conf);
