@@ -169,7 +169,9 @@ public final class SweepCommand implements Callable<Integer> {
       throw new IllegalArgumentException("train options: " + e.getMessage());
     }
     String name = sweepName != null ? sweepName : defaultName(shared);
-    Path folder = sweepDir.resolve(name);
+    // Absolute: executors resolve paths against their own working folder (on a standalone
+    // cluster, work/app-.../N/), so a relative folder would be a different one on each of them.
+    Path folder = sweepDir.toAbsolutePath().normalize().resolve(name);
     Map<String, Object> plan = plan(g, configs, shared);
     checkPlan(folder, plan);
 
