@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import org.handgrad.app.report.RunDirectory;
 import org.handgrad.app.train.AugmentedModel;
@@ -108,6 +109,9 @@ public final class TrainCommand implements Callable<Integer> {
   private PrintWriter out;
   private PrintWriter err;
 
+  private DataLoader dataLoader = DataSource::load;
+  private Consumer<Solver> beforeTraining = solver -> {};
+
   /** The real registry, environment, home folder and network. */
   public TrainCommand() {
     this(
@@ -130,6 +134,37 @@ public final class TrainCommand implements Callable<Integer> {
     this.home = home;
     this.downloader = downloader;
     this.terminal = terminal;
+  }
+
+  /**
+   * How a run gets its dataset; the default asks the {@link DataSource}. The {@code spark} module's
+   * sweeps pass a loader that reads each dataset once per executor rather than once per run.
+   */
+  @FunctionalInterface
+  public interface DataLoader {
+    /** Loads as {@link DataSource#load}. */
+    DataSource.Loaded load(
+        DataSource source,
+        String name,
+        DataSource.Policy policy,
+        SyntheticShapes.Config shapesTemplate)
+        throws IOException;
+  }
+
+  /** Replaces the data loader (see {@link DataLoader}); returns this command. */
+  public TrainCommand dataLoader(DataLoader loader) {
+    this.dataLoader = loader;
+    return this;
+  }
+
+  /**
+   * A hook called with the ready Solver (new or resumed) just before training starts: the {@code
+   * spark} module sets a data-parallel {@link org.handgrad.optim.GradientComputation} here. An
+   * {@link IllegalArgumentException} it throws is reported as a usage error (exit code 2).
+   */
+  public TrainCommand beforeTraining(Consumer<Solver> hook) {
+    this.beforeTraining = hook;
+    return this;
   }
 
   /** A usage mistake: printed with a pointer to --help, exit code 2. */
@@ -197,7 +232,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     DataSource source = dataSource();
     DataSource.Loaded loaded =
-        source.load(
+        dataLoader.load(
+            source,
             info.name(),
             new DataSource.Policy(!dataOpts.noFetch, dataOpts.mirror, !dataOpts.noFallback),
             shapesTemplate(info));
@@ -411,11 +447,11 @@ public final class TrainCommand implements Callable<Integer> {
       return new DataSource.Loaded(
           SyntheticShapes.generate(s.shapes()), s.requestedDataset(), s.shapes(), "generated");
     }
-    return dataSource()
-        .load(
-            s.dataset(),
-            new DataSource.Policy(!dataOpts.noFetch, dataOpts.mirror, false),
-            SyntheticShapes.Config.cifarLike(0));
+    return dataLoader.load(
+        dataSource(),
+        s.dataset(),
+        new DataSource.Policy(!dataOpts.noFetch, dataOpts.mirror, false),
+        SyntheticShapes.Config.cifarLike(0));
   }
 
   // ---------------------------------------------------------------- training
@@ -423,6 +459,11 @@ public final class TrainCommand implements Callable<Integer> {
   private int train(
       Solver solver, RunDirectory run, RunSpec runSpec, TrainingData data, DataSource.Loaded loaded)
       throws IOException {
+    try {
+      beforeTraining.accept(solver);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     return new TrainingSession(out, err, terminal.getAsBoolean())
         .run(
             solver,

@@ -144,6 +144,7 @@ public final class Solver {
   private int lastCheckpointIteration = -1;
   private Path lastCheckpoint;
   private volatile boolean stopRequested;
+  private GradientComputation gradients = GradientComputation.LOCAL;
 
   /**
    * A Solver at iteration 0 with fresh optimizer state.
@@ -166,6 +167,20 @@ public final class Solver {
   /** Adds a listener (called in the order added); returns this Solver. */
   public Solver addListener(SolverListener listener) {
     listeners.add(Objects.requireNonNull(listener));
+    return this;
+  }
+
+  /**
+   * Replaces how a minibatch's loss and gradients are computed (default {@link
+   * GradientComputation#LOCAL}, {@code model.loss(x, y)}). Everything else of a step stays here:
+   * the batch is drawn from the Solver's random stream, and the non-finite checks, clipping,
+   * update, accuracy checks and checkpoints run in this process as for a local run; it is not part
+   * of the options or the checkpoint, so a run may be resumed with a different computation.
+   *
+   * @return this Solver
+   */
+  public Solver gradientComputation(GradientComputation computation) {
+    this.gradients = Objects.requireNonNull(computation, "Solver: gradient computation");
     return this;
   }
 
@@ -268,7 +283,7 @@ public final class Solver {
     }
     double lr = optimizer.learningRate();
 
-    double loss = model.loss(xBatch, yBatch);
+    double loss = gradients.lossAndGradients(model, xBatch, yBatch);
     List<Parameter> params = model.parameters();
     Optional<NonFinite.Finding> bad = NonFinite.firstNonFinite(params);
     if (!Double.isFinite(loss) || bad.isPresent()) {
