@@ -16,13 +16,17 @@ final class Sweeps {
 
   /**
    * The result of a configuration that an earlier run of the sweep finished (its run folder has a
-   * {@code result.json}), or null.
+   * {@code result.json} with accuracies; a diverged run's has none), or null.
    */
   static SweepResult finishedEarlier(Path runs, SweepConfig c) throws IOException {
     for (Path folder : SweepTask.runFolders(runs, c)) {
       Path result = folder.resolve("result.json");
       if (Files.isRegularFile(result)) {
         Map<?, ?> r = (Map<?, ?>) Json.parse(Files.readString(result));
+        // A diverged run records its diagnosis in result.json too, without accuracies: not done.
+        if (!(r.get("best_val_acc") instanceof Number) || !(r.get("test_acc") instanceof Number)) {
+          continue;
+        }
         return new SweepResult(
             c,
             SweepResult.DONE_EARLIER,
