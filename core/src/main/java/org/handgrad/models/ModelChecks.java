@@ -72,6 +72,7 @@ public final class ModelChecks {
     m.put("model_cnn", ModelChecks::cnn);
     m.put("model_bn_cnn", ModelChecks::bnCnn);
     m.putAll(org.handgrad.models.transformer.TransformerChecks.checks());
+    m.put("model_vit", ModelChecks::vit);
     return m;
   }
 
@@ -80,6 +81,21 @@ public final class ModelChecks {
     LinearClassifier.Config c = new LinearClassifier.Config(7, 4, 0.1, 0.5, true, F64, 3);
     LinearClassifier model = svm ? new LinearSvm(c) : new Softmax(c);
     return check(name, model, normal(11, 1.0, 6, 7), labels(12, 6, 4));
+  }
+
+  /**
+   * A tiny Vision Transformer in training mode (dropout 0.2): (2, 4, 4) images, patch 2, dim 4, two
+   * layers of two heads. Its parameters are moved off the 0.02-scale initialization first, where
+   * attention is nearly uniform and the query/key gradients (~1e-6) would measure the centered
+   * difference's round-off; the input and every parameter are checked as a module.
+   */
+  private static List<GradCheckResult> vit() {
+    org.handgrad.models.vit.VisionTransformer vit =
+        new org.handgrad.models.vit.VisionTransformer(
+            new org.handgrad.models.vit.VisionTransformer.Config(
+                new int[] {2, 4, 4}, 2, 4, 2, 2, 8, 3, 0.2, DType.FLOAT64, 7));
+    org.handgrad.nn.checks.ModuleChecks.perturbParameters(vit, new java.util.SplittableRandom(12));
+    return org.handgrad.nn.checks.ModuleChecks.module("model_vit", vit, 11, 2, 2, 4, 4);
   }
 
   private static List<GradCheckResult> twoLayer() {

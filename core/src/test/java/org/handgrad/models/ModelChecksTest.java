@@ -26,7 +26,8 @@ class ModelChecksTest {
             "model_cnn",
             "model_bn_cnn",
             "transformer_decoder_layer",
-            "model_captioning_transformer"),
+            "model_captioning_transformer",
+            "model_vit"),
         List.copyOf(ModelChecks.checks().keySet()));
     assertEquals(
         List.of("dW1", "db1", "dW2", "db2", "dW3", "db3"),
