@@ -6,6 +6,7 @@ import static org.handgrad.nn.functional.SeqArgs.matching;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.handgrad.kernels.Parallel;
+import org.handgrad.kernels.RowOps;
 import org.handgrad.nn.functional.Dropout.DropoutParam;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -384,7 +385,7 @@ public final class Attention {
             int hd = bh % d.h();
             int qo = d.q().at(b, hd);
             int ko = d.kv().at(b, hd);
-            // scores (S, T) = Q_h K_h^T, then the masked, scaled softmax in place.
+            // scores (S, T) = Q_h K_h^T, scaled, masked scores set to -inf
             TensorGemm.gemm(
                 attn,
                 bh * st,
@@ -401,9 +402,12 @@ public final class Attention {
                 d.t(),
                 d.dh(),
                 0);
-            softmaxRows(attn, bh * st, d.s(), d.t(), scale, allowed);
+            scaleAndMask(attn, bh * st, st, scale, allowed);
           }
         });
+    // softmax over every row of every head (the row kernel subtracts the row maximum first; a
+    // -inf score becomes exactly 0)
+    softmaxRows(attn, heads * d.s(), d.t());
     Tensor dropMask = dropMask(attn, dropout);
     Tensor p = dropMask == null ? attn : attn.mul(dropMask);
     Parallel.forRange(
@@ -444,8 +448,9 @@ public final class Attention {
     Tensor mask = c.dropMask();
     Tensor p = c.weights();
     Tensor dz = Tensor.zeros(attn.dtype(), attn.shape());
+    int heads = d.n() * d.h();
     Parallel.forRange(
-        d.n() * d.h(),
+        heads,
         HEAD_GRAIN,
         (start, end) -> {
           for (int bh = start; bh < end; bh++) {
@@ -461,8 +466,25 @@ public final class Attention {
             TensorGemm.gemm(
                 dz, bh * st, d.t(), dout, qo, qr, false, c.v(), kvo, kr, true, d.s(), d.t(), d.dh(),
                 0);
-            softmaxBackwardRows(dz, attn, mask, bh * st, d.s(), d.t(), scale);
-            // dQ_h (S, Dh) = dZ K_h;  dK_h (T, Dh) = dZ^T Q_h   (scale folded into dZ)
+          }
+        });
+    // dA = dP * dropMask; dZ = A * (dA - rowsum(dA * A)) (the row softmax backward), times the
+    // score scale 1 / sqrt(Dh) of Z = Q K^T / sqrt(Dh)
+    Tensor da = mask == null ? dz : dz.mul(mask);
+    softmaxBackwardRows(dz, da, attn, heads * d.s(), d.t());
+    dz.muli(scale);
+    Parallel.forRange(
+        heads,
+        HEAD_GRAIN,
+        (start, end) -> {
+          for (int bh = start; bh < end; bh++) {
+            int b = bh / d.h();
+            int hd = bh % d.h();
+            int qo = d.q().at(b, hd);
+            int kvo = d.kv().at(b, hd);
+            int qr = d.q().row();
+            int kr = d.kv().row();
+            // dQ_h (S, Dh) = dZ K_h;  dK_h (T, Dh) = dZ^T Q_h
             TensorGemm.gemm(
                 dq, qo, qr, dz, bh * st, d.t(), false, c.k(), kvo, kr, false, d.s(), d.dh(), d.t(),
                 0);
@@ -507,100 +529,43 @@ public final class Attention {
     return a;
   }
 
-  /**
-   * Row softmax of {@code z * scale} over rows [0, S) of length T at {@code off}, in place; masked
-   * entries get exactly 0. The row maximum is subtracted first so exp cannot overflow.
-   */
-  private static void softmaxRows(
-      Tensor z, int off, int s, int t, double scale, boolean[] allowed) {
+  /** In place on one head's (S, T) scores: {@code z *= scale}, masked entries set to -inf. */
+  private static void scaleAndMask(Tensor z, int off, int st, double scale, boolean[] allowed) {
     if (z.dtype() == DType.FLOAT32) {
       float[] a = z.floatStorage();
       float sc = (float) scale;
-      for (int i = 0; i < s; i++) {
-        int r = off + i * t;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < t; j++) {
-          if (allowed == null || allowed[i * t + j]) {
-            max = Math.max(max, a[r + j] * sc);
-          }
-        }
-        float sum = 0;
-        for (int j = 0; j < t; j++) {
-          float e =
-              allowed == null || allowed[i * t + j] ? (float) Math.exp(a[r + j] * sc - max) : 0f;
-          a[r + j] = e;
-          sum += e;
-        }
-        float inv = 1f / sum;
-        for (int j = 0; j < t; j++) {
-          a[r + j] *= inv;
-        }
+      for (int i = 0; i < st; i++) {
+        a[off + i] = allowed == null || allowed[i] ? a[off + i] * sc : Float.NEGATIVE_INFINITY;
       }
     } else {
       double[] a = z.doubleStorage();
-      for (int i = 0; i < s; i++) {
-        int r = off + i * t;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < t; j++) {
-          if (allowed == null || allowed[i * t + j]) {
-            max = Math.max(max, a[r + j] * scale);
-          }
-        }
-        double sum = 0;
-        for (int j = 0; j < t; j++) {
-          double e = allowed == null || allowed[i * t + j] ? Math.exp(a[r + j] * scale - max) : 0;
-          a[r + j] = e;
-          sum += e;
-        }
-        double inv = 1 / sum;
-        for (int j = 0; j < t; j++) {
-          a[r + j] *= inv;
-        }
+      for (int i = 0; i < st; i++) {
+        a[off + i] = allowed == null || allowed[i] ? a[off + i] * scale : Double.NEGATIVE_INFINITY;
       }
     }
   }
 
-  /**
-   * In place over rows [0, S) of length T at {@code off}: dz holds dP on entry and dZ * ... on
-   * exit, {@code dZ = scale * A * (dA - sum_j dA A)} with dA = dP * dropMask.
-   */
-  private static void softmaxBackwardRows(
-      Tensor dz, Tensor attn, Tensor mask, int off, int s, int t, double scale) {
-    if (dz.dtype() == DType.FLOAT32) {
-      float[] g = dz.floatStorage();
-      float[] a = attn.floatStorage();
-      float[] m = mask == null ? null : mask.floatStorage();
-      float sc = (float) scale;
-      for (int i = 0; i < s; i++) {
-        int r = off + i * t;
-        float dot = 0;
-        for (int j = 0; j < t; j++) {
-          if (m != null) {
-            g[r + j] *= m[r + j];
-          }
-          dot += g[r + j] * a[r + j];
-        }
-        for (int j = 0; j < t; j++) {
-          g[r + j] = sc * a[r + j] * (g[r + j] - dot);
-        }
-      }
+  /** Softmax of every row of length T, in place, through the row kernels of {@link RowOps}. */
+  private static void softmaxRows(Tensor z, int rows, int t) {
+    if (z.dtype() == DType.FLOAT32) {
+      float[] a = z.floatStorage();
+      RowOps.ssoftmax(rows, t, a, 0, t, a, 0, t);
     } else {
-      double[] g = dz.doubleStorage();
-      double[] a = attn.doubleStorage();
-      double[] m = mask == null ? null : mask.doubleStorage();
-      for (int i = 0; i < s; i++) {
-        int r = off + i * t;
-        double dot = 0;
-        for (int j = 0; j < t; j++) {
-          if (m != null) {
-            g[r + j] *= m[r + j];
-          }
-          dot += g[r + j] * a[r + j];
-        }
-        for (int j = 0; j < t; j++) {
-          g[r + j] = scale * a[r + j] * (g[r + j] - dot);
-        }
-      }
+      double[] a = z.doubleStorage();
+      RowOps.dsoftmax(rows, t, a, 0, t, a, 0, t);
+    }
+  }
+
+  /**
+   * {@code dz = y * (dy - rowsum(dy * y))} over rows of length T ({@link RowOps}); dz may be dy.
+   */
+  private static void softmaxBackwardRows(Tensor dz, Tensor dy, Tensor y, int rows, int t) {
+    if (dz.dtype() == DType.FLOAT32) {
+      RowOps.ssoftmaxBackward(
+          rows, t, dz.floatStorage(), 0, t, dy.floatStorage(), 0, t, y.floatStorage(), 0, t);
+    } else {
+      RowOps.dsoftmaxBackward(
+          rows, t, dz.doubleStorage(), 0, t, dy.doubleStorage(), 0, t, y.doubleStorage(), 0, t);
     }
   }
 
