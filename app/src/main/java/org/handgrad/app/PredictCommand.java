@@ -3,12 +3,18 @@ package org.handgrad.app;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.handgrad.app.caption.AttentionGrid;
+import org.handgrad.app.train.AugmentedModel;
 import org.handgrad.app.train.RunSpec;
 import org.handgrad.app.train.TrainedModel;
 import org.handgrad.io.Png;
+import org.handgrad.models.vit.AttentionRollout;
+import org.handgrad.models.vit.VisionTransformer;
+import org.handgrad.nn.Model;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 import picocli.CommandLine;
@@ -77,6 +83,15 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--latest", description = "Use the latest parameters instead of the best.")
   boolean latest;
 
+  @Option(
+      names = "--attention",
+      paramLabel = "DIR",
+      description =
+          "vit checkpoints: also write DIR/<image>-attention.png: the image, the class token's"
+              + " attention over the patches for each head of the last layer, and the attention"
+              + " rollout over all layers (Abnar and Zuidema 2020).")
+  Path attention;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -93,6 +108,16 @@ public final class PredictCommand implements Callable<Integer> {
     try {
       TrainedModel tm = TrainedModel.load(checkpoint, latest);
       RunSpec s = tm.spec();
+      Model inner = tm.model() instanceof AugmentedModel a ? a.inner() : tm.model();
+      if (attention != null && !(inner instanceof VisionTransformer)) {
+        err.println(
+            "error: --attention needs a vit checkpoint (attention maps come from the Vision"
+                + " Transformer's self-attention); "
+                + checkpoint
+                + " holds a "
+                + inner.getClass().getSimpleName());
+        return 2;
+      }
       int k = Math.max(1, Math.min(top, s.classNames().size()));
       int failed = 0;
       for (Path image : images) {
@@ -124,6 +149,10 @@ public final class PredictCommand implements Callable<Integer> {
         if (inverted) {
           sb.append("  (inverted)");
         }
+        if (attention != null) {
+          Path png = attentionMap((VisionTransformer) inner, s, batch, x, image);
+          sb.append("  attention: ").append(png);
+        }
         out.println(sb);
       }
       out.flush();
@@ -134,6 +163,41 @@ public final class PredictCommand implements Callable<Integer> {
     } finally {
       err.flush();
     }
+  }
+
+  /**
+   * Writes the attention maps of one image: one panel per head of the last layer (the class token's
+   * attention over the patches) and one for the rollout over all layers.
+   *
+   * @param batch the image as the model's input before preprocessing, shape (1, C, H, W)
+   * @param shown the image to draw, shape (C, H, W) in [0, 1]
+   * @return the PNG written
+   */
+  private Path attentionMap(
+      VisionTransformer vit, RunSpec s, Tensor batch, Tensor shown, Path image) throws IOException {
+    List<Tensor> maps = vit.attentionMaps(s.preprocessing().apply(batch));
+    Tensor heads = AttentionRollout.clsAttention(maps.get(maps.size() - 1)); // (1, H, L)
+    Tensor rollout = AttentionRollout.rollout(maps); // (1, L)
+    int h = heads.shape(1);
+    int l = heads.shape(2);
+    Tensor panels = Tensor.concatenate(1, heads, rollout.reshape(1, 1, l));
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i < h; i++) {
+      labels.add("head " + (i + 1));
+    }
+    labels.add("rollout");
+    java.nio.file.Files.createDirectories(attention);
+    String name = image.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+    Path png = attention.resolve(name + "-attention.png");
+    AttentionGrid.write(
+        png,
+        shown.reshape(1, shown.shape(0), shown.shape(1), shown.shape(2)).to(DType.FLOAT32),
+        List.of(labels),
+        panels,
+        "ViT: class-token attention per head (last layer), and rollout over "
+            + maps.size()
+            + " layers");
+    return png;
   }
 
   /**

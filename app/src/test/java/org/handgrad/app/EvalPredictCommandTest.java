@@ -63,6 +63,26 @@ class EvalPredictCommandTest {
   }
 
   @Test
+  void attentionMapsNeedAVisionTransformer() throws IOException {
+    Path image = tmp.resolve("blank.png");
+    Png.write(image, Tensor.zeros(org.handgrad.tensor.DType.FLOAT32, 1, 28, 28));
+    CliRun r =
+        cli(
+            "predict",
+            "--checkpoint",
+            run.toString(),
+            "--attention",
+            tmp.resolve("maps").toString(),
+            image.toString());
+    assertEquals(2, r.code(), r.all());
+    assertTrue(
+        r.err().contains("error: --attention needs a vit checkpoint")
+            && r.err().contains("holds a TwoLayerNet"),
+        r.all());
+    assertTrue(Files.notExists(tmp.resolve("maps")), "nothing written");
+  }
+
+  @Test
   void evalReproducesTheTestAccuracyOfTrain() {
     CliRun r = cli("eval", "--checkpoint", run.toString(), "--num-test", "60");
     assertEquals(0, r.code(), r.all());

@@ -240,10 +240,19 @@ public final class Models {
   private static VisionTransformer vit(Config c) {
     VisionTransformer.Config d = VisionTransformer.Config.tiny();
     int dim = c.integer("dim", d.dim());
+    int[] in = c.ints("input_shape", d.inputDim());
+    // Default patch: 7 for 28x28 (16 tokens, the anchor's tiny ViT), 4 for 32x32 (CIFAR ViTs).
+    int patch = 1;
+    for (int p : new int[] {7, 4, 2}) {
+      if (in.length == 3 && in[1] % p == 0 && in[2] % p == 0) {
+        patch = p;
+        break;
+      }
+    }
     return new VisionTransformer(
         new VisionTransformer.Config(
-            c.ints("input_shape", d.inputDim()),
-            c.integer("patch", d.patch()),
+            in,
+            c.integer("patch", patch),
             dim,
             c.integer("depth", d.depth()),
             c.integer("heads", d.heads()),
