@@ -9,8 +9,10 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>Subclasses write only {@link #forward(Tape, Var)}, calling layer pairs and sub-modules through
  * the tape in forward order; the backward pass is the tape's replay, so nobody writes the reverse
- * order by hand. Because the caches live on the tape, a TapeModule may be called several times in
- * one pass (shared weights: the gradients of all calls add into its parameters).
+ * order by hand. Because the caches live on the tape, a TapeModule that records only pairs and
+ * other TapeModules (as {@code MultiHeadAttention} does) may be called several times in one pass
+ * (shared weights: the gradients of all calls add into its parameters); one that records plain
+ * modules with {@link Tape#module} may not, since each of those keeps a single cache.
  *
  * <p>Used on its own, as a plain {@link Module} ({@code forward(x)} then {@code backward(dout)}),
  * it records a private tape in {@link #forward(Tensor)} and replays it in {@link
