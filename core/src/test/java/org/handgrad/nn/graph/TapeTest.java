@@ -95,7 +95,8 @@ class TapeTest {
 
   @Test
   void gradientsAddWherePathsMeet() {
-    // f(x) = tanh(x) * 0 + x + x + linear(x): x feeds four uses; dx is the sum of their grads.
+    // f(x) = x + x + linear(x), and tanh(x) recorded off the path to the loss: x feeds four uses;
+    // dx sums the three that reach the loss (the tanh entry gets no gradient and is skipped).
     SplittableRandom rng = new SplittableRandom(1);
     Linear lin = new Linear(3, 3, F64, rng);
     Tanh tanh = new Tanh();
