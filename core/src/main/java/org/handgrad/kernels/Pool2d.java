@@ -170,7 +170,7 @@ public final class Pool2d {
 
   /**
    * Max pooling backward: ADDS each upstream gradient onto the input its window's argmax names
-   * (windows overlap when S < PH or S < PW). The caller zeroes dx first.
+   * (windows overlap when S &lt; PH or S &lt; PW). The caller zeroes dx first.
    */
   public static void maxPoolBackward(
       float[] dx,

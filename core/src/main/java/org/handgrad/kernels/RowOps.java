@@ -17,7 +17,7 @@ import java.util.Arrays;
 public final class RowOps {
   private RowOps() {}
 
-  /** {@code y[r, j] += x[r, j]} for r < rows, j < cols. */
+  /** {@code y[r, j] += x[r, j]} for r &lt; rows, j &lt; cols. */
   public static void saddRows(
       int rows, int cols, float[] y, int yOff, int ldy, float[] x, int xOff, int ldx) {
     for (int r = 0; r < rows; r++) {

@@ -12,8 +12,8 @@ package org.handgrad.tensor;
  * the whole double range:
  *
  * <ul>
- *   <li>|x| <= 0.46875: erf(x) = x R1(x^2);
- *   <li>0.46875 < |x| <= 4: erfc(|x|) = exp(-x^2) R2(|x|);
+ *   <li>|x| &lt;= 0.46875: erf(x) = x R1(x^2);
+ *   <li>0.46875 &lt; |x| &lt;= 4: erfc(|x|) = exp(-x^2) R2(|x|);
  *   <li>|x| > 4: erfc(|x|) = exp(-x^2) / |x| (1/sqrt(pi) - R3(1/x^2) / x^2).
  * </ul>
  *

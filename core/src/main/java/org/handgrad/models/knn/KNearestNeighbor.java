@@ -30,7 +30,7 @@ public final class KNearestNeighbor implements Classifier {
   /**
    * A classifier whose {@link #predict(Tensor)} uses {@code k} neighbours.
    *
-   * @throws IllegalArgumentException when k < 1
+   * @throws IllegalArgumentException when k &lt; 1
    */
   public KNearestNeighbor(int k) {
     if (k < 1) {
@@ -177,7 +177,7 @@ public final class KNearestNeighbor implements Classifier {
    * in training order (a stable sort), so the k nearest are well defined.
    *
    * @param dists distances, shape (N, M), from one of the compute methods
-   * @param k number of neighbours, 1 <= k <= M
+   * @param k number of neighbours, 1 &lt;= k &lt;= M
    * @return N predicted labels
    */
   public int[] predictLabels(Tensor dists, int k) {
@@ -260,7 +260,7 @@ public final class KNearestNeighbor implements Classifier {
    * @param x inputs, shape (M, d1, ..., dk)
    * @param y labels, length M
    * @param ks candidate numbers of neighbours, each >= 1 and at most the smallest training split
-   * @param folds number of folds, 2 <= folds <= M
+   * @param folds number of folds, 2 &lt;= folds &lt;= M
    * @return accuracies per k per fold
    */
   public static CrossValidation crossValidate(Tensor x, int[] y, int[] ks, int folds) {

@@ -98,7 +98,7 @@ public final class Activations {
    * Cache of {@link #leakyReluForward}.
    *
    * @param x the input, any shape
-   * @param negativeSlope the slope for x <= 0
+   * @param negativeSlope the slope for x &lt;= 0
    */
   public record LeakyReluCache(Tensor x, double negativeSlope) {}
 
@@ -111,7 +111,7 @@ public final class Activations {
    * Leaky ReLU, {@code out = x} for x > 0, {@code negativeSlope * x} otherwise.
    *
    * @param x input, any shape, float32 or float64
-   * @param negativeSlope slope for x <= 0, finite
+   * @param negativeSlope slope for x &lt;= 0, finite
    * @return out, the shape of x
    */
   public static Forward<LeakyReluCache> leakyReluForward(Tensor x, double negativeSlope) {
@@ -360,7 +360,7 @@ public final class Activations {
   /**
    * Backward of {@link #geluTanhForward}. With 0.5 (1 + tanh u) = sigma(2u) =: s, out = x s and
    * d/dx = s + x * 2 s (1 - s) * du/dx, du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x^2). The sigmoid form
-   * avoids the cancellation in 1 + tanh(u) for u << 0.
+   * avoids the cancellation in 1 + tanh(u) for u &lt;&lt; 0.
    *
    * @param dout upstream gradient, the shape of x
    * @return dx, the shape of x

@@ -64,7 +64,7 @@ public final class Dropout {
   public record Cache(DropoutParam param, Tensor mask) {}
 
   /**
-   * Inverted dropout. TRAIN: {@code out = x * mask} with mask = [u < p] / p for u uniform in [0, 1)
+   * Inverted dropout. TRAIN: {@code out = x * mask} with mask = [u &lt; p] / p for u uniform in [0, 1)
    * drawn per element in row-major order from {@code new SplittableRandom(seed)}. TEST: {@code out
    * = x} (a copy).
    *

@@ -22,7 +22,7 @@ public final class LeakyReLU extends PairModule<Activations.LeakyReluCache> {
   /**
    * Leaky ReLU with the given slope.
    *
-   * @param negativeSlope slope for x <= 0, finite
+   * @param negativeSlope slope for x &lt;= 0, finite
    */
   public LeakyReLU(double negativeSlope) {
     if (!Double.isFinite(negativeSlope)) {
