@@ -124,6 +124,8 @@ class NormParamTest {
         gn.toDoubleArray(),
         0.0);
     assertTrue(maxDiff(gn, GroupNorm.spatialGroupnormForward(x4, g, b, 3, 1e-5).out()) > 1e-3);
+
+    assertEquals(new AffineNormRelu.Norm.Layer(1e-1), AffineNormRelu.Norm.layernorm(SETTINGS));
   }
 
   private static double maxDiff(Tensor a, Tensor b) {
