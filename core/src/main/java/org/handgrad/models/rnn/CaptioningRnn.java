@@ -106,25 +106,7 @@ public final class CaptioningRnn implements CaptionDecoder {
         CellType cellType,
         DType dtype,
         long seed) {
-      Objects.requireNonNull(wordToIdx, "wordToIdx");
-      int v = wordToIdx.size();
-      boolean[] seen = new boolean[v];
-      for (Map.Entry<String, Integer> e : wordToIdx.entrySet()) {
-        Integer i = e.getValue();
-        if (i == null || i < 0 || i >= v || seen[i]) {
-          throw new IllegalArgumentException(
-              "CaptioningRnn: word_to_idx must map its V="
-                  + v
-                  + " words to distinct indices in [0, "
-                  + v
-                  + ") (V = len(word_to_idx), the rows of W_embed); '"
-                  + e.getKey()
-                  + "' -> "
-                  + i
-                  + (i != null && i >= 0 && i < v ? " is used twice" : " is outside"));
-        }
-        seen[i] = true;
-      }
+      int v = SpecialTokens.vocabSizeOf(wordToIdx);
       return new Config(
           v,
           inputDim,

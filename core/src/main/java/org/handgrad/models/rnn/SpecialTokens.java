@@ -1,6 +1,7 @@
 package org.handgrad.models.rnn;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -49,6 +50,36 @@ public record SpecialTokens(int nullIdx, int startIdx, int endIdx) {
   public static SpecialTokens fromWordToIdx(Map<String, Integer> wordToIdx) {
     return new SpecialTokens(
         special(wordToIdx, "<NULL>"), special(wordToIdx, "<START>"), special(wordToIdx, "<END>"));
+  }
+
+  /**
+   * CS231n's {@code V = len(word_to_idx)}, after checking that the map's indices are distinct and
+   * cover [0, V) (the rows of the word embedding and of the output scores).
+   *
+   * @param wordToIdx word to index
+   * @throws IllegalArgumentException naming an index outside [0, V) or used twice
+   */
+  public static int vocabSizeOf(Map<String, Integer> wordToIdx) {
+    Objects.requireNonNull(wordToIdx, "wordToIdx");
+    int v = wordToIdx.size();
+    boolean[] seen = new boolean[v];
+    for (Map.Entry<String, Integer> e : wordToIdx.entrySet()) {
+      Integer i = e.getValue();
+      if (i == null || i < 0 || i >= v || seen[i]) {
+        throw new IllegalArgumentException(
+            "word_to_idx must map its V="
+                + v
+                + " words to distinct indices in [0, "
+                + v
+                + ") (V = len(word_to_idx), the rows of W_embed); '"
+                + e.getKey()
+                + "' -> "
+                + i
+                + (i != null && i >= 0 && i < v ? " is used twice" : " is outside"));
+      }
+      seen[i] = true;
+    }
+    return v;
   }
 
   private static int special(Map<String, Integer> wordToIdx, String token) {
