@@ -1,5 +1,6 @@
 package org.handgrad.nn;
 
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.tensor.Tensor;
 
 /** Classification metrics: predictions from scores, accuracy and the confusion matrix. */
@@ -46,6 +47,23 @@ public final class Metrics {
    * @return accuracy in [0, 1]
    */
   public static double accuracy(int[] yTrue, int[] yPred) {
+    return accuracyOf(yTrue, yPred);
+  }
+
+  /**
+   * {@link #accuracy(int[], int[])} of int32 label tensors, e.g. {@code accuracy(y,
+   * scores.argmax(1))} (see {@link Labels}).
+   *
+   * @param yTrue labels, int32, shape (N,), N &gt; 0
+   * @param yPred predictions, int32, shape (N,)
+   * @return accuracy in [0, 1]
+   */
+  public static double accuracy(Tensor yTrue, Tensor yPred) {
+    return accuracyOf(
+        Labels.toArray("accuracy yTrue", yTrue), Labels.toArray("accuracy yPred", yPred));
+  }
+
+  private static double accuracyOf(int[] yTrue, int[] yPred) {
     checkLengths("accuracy", yTrue, yPred);
     if (yTrue.length == 0) {
       throw new IllegalArgumentException("accuracy: no samples");

@@ -3,6 +3,7 @@ package org.handgrad.nn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -59,4 +60,15 @@ public interface Model {
    * @return the data loss plus regularization loss, averaged over the batch
    */
   double loss(Tensor x, int[] y);
+
+  /**
+   * {@link #loss(Tensor, int[])} with the labels as an int32 tensor (see {@link Labels}).
+   *
+   * @param x input batch, shape (N, ...)
+   * @param y labels, int32, shape (N,), each in [0, numClasses)
+   * @return the data loss plus regularization loss, averaged over the batch
+   */
+  default double loss(Tensor x, Tensor y) {
+    return loss(x, Labels.toArray("loss", y));
+  }
 }

@@ -2,6 +2,7 @@ package org.handgrad.optim;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -31,6 +32,13 @@ public sealed interface ParamState
    */
   void restore(Map<String, Tensor> saved, String where);
 
+  /**
+   * An independent copy (tensors and counter), for the non-mutating form of an update: the rules
+   * write into the state they are given, so pass {@code state.copy()} to keep the original (see
+   * {@link UpdateRules}).
+   */
+  ParamState copy();
+
   /** Vanilla SGD keeps no state. */
   record None() implements ParamState {
     @Override
@@ -41,6 +49,11 @@ public sealed interface ParamState
     @Override
     public void restore(Map<String, Tensor> saved, String where) {
       checkKeys(saved, Map.of(), where);
+    }
+
+    @Override
+    public None copy() {
+      return new None();
     }
   }
 
@@ -66,6 +79,11 @@ public sealed interface ParamState
       checkKeys(saved, export(), where);
       copyInto(velocity, saved.get("velocity"), where + " velocity");
     }
+
+    @Override
+    public Velocity copy() {
+      return new Velocity(velocity.copy());
+    }
   }
 
   /**
@@ -90,6 +108,11 @@ public sealed interface ParamState
       checkKeys(saved, export(), where);
       copyInto(cache, saved.get("cache"), where + " cache");
     }
+
+    @Override
+    public SquareAverage copy() {
+      return new SquareAverage(cache.copy());
+    }
   }
 
   /**
@@ -109,6 +132,49 @@ public sealed interface ParamState
     public Moments(Tensor w) {
       this.m = Tensor.zerosLike(w);
       this.v = Tensor.zerosLike(w);
+    }
+
+    /**
+     * State from given moments and step count, as {@link Velocity#Velocity(Tensor)} takes a
+     * velocity: CS231n's {@code config['m']}, {@code config['v']}, {@code config['t']}. The tensors
+     * are used as they are (not copied) and are updated in place by later steps, so the next update
+     * runs with step {@code t + 1}.
+     *
+     * @param m first moment, any shape, float32 or float64, contiguous
+     * @param v second moment, the shape and dtype of m, contiguous, no negative entry expected
+     * @param t number of updates already applied, &gt;= 0
+     * @throws IllegalArgumentException when m and v differ in shape or dtype, are int32 or strided
+     *     views, or t is negative
+     */
+    public Moments(Tensor m, Tensor v, int t) {
+      Objects.requireNonNull(m, "m");
+      Objects.requireNonNull(v, "v");
+      if (!m.dtype().isFloating() || m.dtype() != v.dtype() || !m.sameShape(v)) {
+        throw new IllegalArgumentException(
+            "Moments: expected m and v of one shape and float dtype, got m "
+                + m.shapeString()
+                + " "
+                + m.dtype().numpyName()
+                + " and v "
+                + v.shapeString()
+                + " "
+                + v.dtype().numpyName());
+      }
+      if (!m.isContiguous() || !v.isContiguous()) {
+        throw new IllegalArgumentException(
+            "Moments: m and v are updated in place and must be contiguous; pass m.contiguous()");
+      }
+      if (t < 0) {
+        throw new IllegalArgumentException("Moments: t must be >= 0, got " + t);
+      }
+      this.m = m;
+      this.v = v;
+      this.t = t;
+    }
+
+    /** Zero moments shaped like {@code w}, t = 0 (the same as {@link #Moments(Tensor)}). */
+    public static Moments zerosLike(Tensor w) {
+      return new Moments(w);
     }
 
     /** First moment (moving average of dw), shape of w. */
@@ -151,6 +217,11 @@ public sealed interface ParamState
       copyInto(m, saved.get("m"), where + " m");
       copyInto(v, saved.get("v"), where + " v");
       t = (int) savedT.item();
+    }
+
+    @Override
+    public Moments copy() {
+      return new Moments(m.copy(), v.copy(), t);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -78,6 +79,18 @@ public final class Solver {
    * @param yVal validation labels, length NV
    */
   public record Data(Tensor xTrain, int[] yTrain, Tensor xVal, int[] yVal) {
+    /**
+     * The same data with the labels as int32 tensors of shape (N,) and (NV,) (see {@link
+     * org.handgrad.nn.functional.Labels}), e.g. arrays read from an .npz file.
+     */
+    public Data(Tensor xTrain, Tensor yTrain, Tensor xVal, Tensor yVal) {
+      this(
+          xTrain,
+          Labels.toArray("Solver.Data yTrain", yTrain),
+          xVal,
+          Labels.toArray("Solver.Data yVal", yVal));
+    }
+
     /** Checks that inputs and labels agree; makes the inputs contiguous (for fast batching). */
     public Data {
       check("train", xTrain, yTrain);

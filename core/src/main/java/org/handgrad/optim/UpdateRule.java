@@ -10,6 +10,11 @@ import org.handgrad.tensor.Tensor;
  * SgdMomentum}, {@link Nesterov}, {@link RmsProp}, {@link Adam}, and {@link AdamW} (PyTorch's
  * decoupled weight decay). {@link Optimizer} applies a rule to a list of parameters, keeping one
  * state per parameter; {@link UpdateRules} has the same maths in CS231n's function form.
+ *
+ * <p><b>Updates are in place</b>: {@link #update} overwrites the parameter tensor {@code w} and the
+ * state's tensors (no {@code next_w} is returned). To keep the originals, as CS231n's {@code
+ * next_w, config = adam(w, dw, config)} leaves {@code w} alone, update {@code w.copy()} with {@code
+ * state.copy()} ({@link ParamState#copy}).
  */
 public sealed interface UpdateRule permits Sgd, SgdMomentum, Nesterov, RmsProp, Adam, AdamW {
 
@@ -33,7 +38,7 @@ public sealed interface UpdateRule permits Sgd, SgdMomentum, Nesterov, RmsProp, 
   ParamState newState(Tensor w);
 
   /**
-   * Applies one update in place to {@code w} and to the state's tensors.
+   * Applies one update <b>in place</b>: overwrites {@code w} and the state's tensors.
    *
    * @param w parameter value, any shape, contiguous, float32 or float64
    * @param dw gradient, shape and dtype of w

@@ -9,12 +9,23 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>Java splits CS231n's {@code config} dict in two: the hyperparameters (an {@link UpdateRule}
  * record) and the per-parameter state ({@link ParamState}, {@code null} on the first call, like a
- * config without {@code velocity}/{@code m}). Each function updates {@code w} in place and returns
- * the state to pass to the next call:
+ * config without {@code velocity}/{@code m}). State can also be built from given values, as a
+ * notebook does to compare with its expected arrays: {@code new ParamState.Velocity(v)}, {@code new
+ * ParamState.SquareAverage(cache)}, {@code new ParamState.Moments(m, v, t)}.
+ *
+ * <p><b>Every function updates in place</b>: it overwrites {@code w} and the tensors of the state
+ * it is given, and returns that same state (or a new one when given {@code null}) for the next
+ * call. CS231n's functions differ from one another here ({@code sgd} writes {@code w -= ...} into
+ * the caller's array, {@code sgd_momentum} and {@code adam} build a new {@code next_w} and new
+ * moments); to keep the caller's arrays, as {@code next_w, config = adam(w, dw, config)} does, copy
+ * first:
  *
  * <pre>{@code
  * ParamState.Moments s = null;
- * for (...) s = UpdateRules.adam(w, dw, new Adam(), s);
+ * for (...) s = UpdateRules.adam(w, dw, new Adam(), s);       // training: in place
+ *
+ * Tensor nextW = w.copy();                                     // notebook: w and s unchanged
+ * ParamState.Moments next = UpdateRules.adam(nextW, dw, new Adam(), s.copy());
  * }</pre>
  *
  * <p>Shapes: {@code w} and {@code dw} have any shape (the same one) and the same float dtype; the

@@ -913,6 +913,11 @@ public final class Tensor {
     return Reductions.reduce(Reductions.Kind.SUM, "sum", this, new int[] {axis}, keepdims, 0);
   }
 
+  /** Sum over several axes, which are removed: (N, C, H, W).sum(new int[] {0, 2, 3}) is (C,). */
+  public Tensor sum(int[] axes) {
+    return sum(axes, false);
+  }
+
   /**
    * Sum over several axes. float32 is accumulated in float64 (see {@code Reductions}).
    *
@@ -937,6 +942,11 @@ public final class Tensor {
     return Reductions.reduce(Reductions.Kind.MEAN, "mean", this, new int[] {axis}, keepdims, 0);
   }
 
+  /** Mean over several axes, which are removed (NumPy's {@code x.mean(axis=(0, 2, 3))}). */
+  public Tensor mean(int[] axes) {
+    return mean(axes, false);
+  }
+
   /** Mean over several axes (null for all), e.g. axes {0, 2, 3} for spatial batch norm. */
   public Tensor mean(int[] axes, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.MEAN, "mean", this, axes, keepdims, 0);
@@ -955,6 +965,11 @@ public final class Tensor {
   /** Largest element along one axis, e.g. {@code scores.max(1, true)} for a stable softmax. */
   public Tensor max(int axis, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.MAX, "max", this, new int[] {axis}, keepdims, 0);
+  }
+
+  /** Largest element over several axes, which are removed. */
+  public Tensor max(int[] axes) {
+    return max(axes, false);
   }
 
   /**
@@ -981,6 +996,11 @@ public final class Tensor {
     return Reductions.reduce(Reductions.Kind.MIN, "min", this, new int[] {axis}, keepdims, 0);
   }
 
+  /** Smallest element over several axes, which are removed. */
+  public Tensor min(int[] axes) {
+    return min(axes, false);
+  }
+
   /** Smallest element over several axes (null for all). */
   public Tensor min(int[] axes, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.MIN, "min", this, axes, keepdims, 0);
@@ -999,6 +1019,24 @@ public final class Tensor {
   /** Population variance along one axis (batch norm: {@code x.var(0, false)} on (N, D)). */
   public Tensor var(int axis, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.VAR, "var", this, new int[] {axis}, keepdims, 0);
+  }
+
+  /**
+   * Variance along one axis with {@code ddof} (NumPy's {@code x.var(axis=0, ddof=1)}); see {@link
+   * #var(int[], boolean, int)}.
+   */
+  public Tensor var(int axis, boolean keepdims, int ddof) {
+    return Reductions.reduce(Reductions.Kind.VAR, "var", this, new int[] {axis}, keepdims, ddof);
+  }
+
+  /** Population variance over several axes, which are removed (spatial batch norm's statistic). */
+  public Tensor var(int[] axes) {
+    return var(axes, false, 0);
+  }
+
+  /** Population variance over several axes, kept with size 1 when {@code keepdims}. */
+  public Tensor var(int[] axes, boolean keepdims) {
+    return var(axes, keepdims, 0);
   }
 
   /**
@@ -1024,6 +1062,21 @@ public final class Tensor {
   /** Population standard deviation along one axis. */
   public Tensor std(int axis, boolean keepdims) {
     return Reductions.reduce(Reductions.Kind.STD, "std", this, new int[] {axis}, keepdims, 0);
+  }
+
+  /** Standard deviation along one axis with {@code ddof}; see {@link #var(int, boolean, int)}. */
+  public Tensor std(int axis, boolean keepdims, int ddof) {
+    return Reductions.reduce(Reductions.Kind.STD, "std", this, new int[] {axis}, keepdims, ddof);
+  }
+
+  /** Population standard deviation over several axes, which are removed. */
+  public Tensor std(int[] axes) {
+    return std(axes, false, 0);
+  }
+
+  /** Population standard deviation over several axes, kept with size 1 when {@code keepdims}. */
+  public Tensor std(int[] axes, boolean keepdims) {
+    return std(axes, keepdims, 0);
   }
 
   /** Standard deviation over several axes (null for all) with {@code ddof}; see {@link #var}. */

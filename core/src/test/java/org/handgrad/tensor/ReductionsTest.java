@@ -192,6 +192,59 @@ class ReductionsTest {
     assertEquals(1.5, Tensor.vector(1, 2).mean().item());
   }
 
+  /**
+   * Every reduction has the same short forms as NumPy's: (axis), (axis, keepdims), (axes), (axes,
+   * keepdims), plus ddof for var and std; each equals the general form.
+   */
+  @Test
+  void shortFormsEqualTheGeneralForm() {
+    Random rng = new Random(7);
+    double[] v = new double[2 * 3 * 4];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rng.nextGaussian();
+    }
+    Tensor x = Tensor.of(v, 2, 3, 4);
+    int[] axes = {0, 2};
+    assertSame(x.sum(axes, false), x.sum(axes));
+    assertSame(x.mean(axes, false), x.mean(axes));
+    assertSame(x.max(axes, false), x.max(axes));
+    assertSame(x.min(axes, false), x.min(axes));
+    assertSame(x.var(axes, false, 0), x.var(axes));
+    assertSame(x.var(axes, true, 0), x.var(axes, true));
+    assertSame(x.std(axes, false, 0), x.std(axes));
+    assertSame(x.std(axes, true, 0), x.std(axes, true));
+    assertSame(x.var(new int[] {1}, true, 1), x.var(1, true, 1));
+    assertSame(x.std(new int[] {1}, false, 1), x.std(1, false, 1));
+    assertSame(x.var(new int[] {2}, false, 0), x.var(2));
+    assertSame(x.std(new int[] {2}, false, 0), x.std(2));
+    assertArrayEquals(new int[] {3}, x.mean(axes).shape());
+    assertArrayEquals(new int[] {1, 3, 1}, x.var(axes, true).shape());
+    // var over axes {0, 2} of channel 1 by hand
+    double mean = 0;
+    double sq = 0;
+    for (int n = 0; n < 2; n++) {
+      for (int w = 0; w < 4; w++) {
+        mean += v[n * 12 + 4 + w] / 8;
+      }
+    }
+    for (int n = 0; n < 2; n++) {
+      for (int w = 0; w < 4; w++) {
+        double d = v[n * 12 + 4 + w] - mean;
+        sq += d * d / 8;
+      }
+    }
+    assertEquals(sq, x.var(axes).getFlat(1), 1e-15);
+    assertEquals(Math.sqrt(sq * 8 / 7), x.std(axes, false, 1).getFlat(1), 1e-15);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> x.var(3, false, 1));
+    assertEquals("var: axis 3 is out of range for a tensor of rank 3", e.getMessage());
+  }
+
+  private static void assertSame(Tensor expected, Tensor actual) {
+    assertArrayEquals(expected.shape(), actual.shape());
+    assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), 0.0);
+  }
+
   @Test
   void errorsNameOpAndAxis() {
     Tensor x = Tensor.zeros(2, 3);

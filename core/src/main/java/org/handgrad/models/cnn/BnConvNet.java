@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.models.Regularized;
 import org.handgrad.models.SeedStream;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
@@ -64,7 +65,7 @@ import org.handgrad.tensor.Tensor;
  * "dropout.rng_state" when dropout is on. Weights use He (Kaiming) normal init with fan_in (gain
  * sqrt 2; gain 1 for the output layer). L2: {@code 0.5 * reg * sum(W^2)} over the W's.
  */
-public final class BnConvNet implements Model, Classifier {
+public final class BnConvNet implements Model, Classifier, Regularized {
   private static final String NAME = "bn-cnn";
 
   /**
@@ -112,6 +113,20 @@ public final class BnConvNet implements Model, Classifier {
       }
       Nets.requireAtLeast(NAME, "reg", reg, 0.0);
       Nets.requireFloat(NAME, dtype);
+    }
+
+    /** The same configuration with another L2 strength (validated as the constructor does). */
+    public Config withReg(double newReg) {
+      return new Config(
+          inputDim,
+          widths,
+          convsPerStage,
+          hiddenDim,
+          numClasses,
+          dropoutKeepRatio,
+          newReg,
+          dtype,
+          seed);
     }
 
     /** The image shape (C, H, W) (a copy). */
@@ -202,7 +217,7 @@ public final class BnConvNet implements Model, Classifier {
   private static final ConvParam SAME_3X3 = new ConvParam(1, 1);
   private static final PoolParam POOL = PoolParam.twoByTwo();
 
-  private final Config config;
+  private Config config; // replaced by setReg, otherwise fixed
   private final int numConvs;
   private final Parameter[] w; // numConvs conv weights, then the hidden and the output affine
   private final Parameter[] gamma; // numConvs + 1: every conv and the hidden affine
@@ -268,6 +283,23 @@ public final class BnConvNet implements Model, Classifier {
   /** The configuration. */
   public Config config() {
     return config;
+  }
+
+  /** CS231n's {@code model.reg}: the L2 strength the loss uses now. */
+  @Override
+  public double reg() {
+    return config.reg();
+  }
+
+  /**
+   * Sets the L2 strength for the following loss calls (CS231n's {@code model.reg = ...}); the
+   * parameters are kept and {@link #config()} reports the new value.
+   *
+   * @throws IllegalArgumentException when reg is negative or not finite
+   */
+  @Override
+  public void setReg(double reg) {
+    config = config.withReg(reg);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
@@ -32,7 +33,7 @@ import org.handgrad.tensor.Tensor;
  * (K,); weights are {@code weightScale * randn}, biases zero. The loss adds {@code 0.5 * reg *
  * (sum(W1^2) + sum(W2^2) + sum(W3^2))}, as the assignment.
  */
-public final class ThreeLayerConvNet implements Model, Classifier {
+public final class ThreeLayerConvNet implements Model, Classifier, Regularized {
   private static final String NAME = "cnn";
 
   /**
@@ -73,6 +74,20 @@ public final class ThreeLayerConvNet implements Model, Classifier {
       Nets.requireAtLeast(NAME, "weightScale", weightScale, 0.0);
       Nets.requireAtLeast(NAME, "reg", reg, 0.0);
       Nets.requireFloat(NAME, dtype);
+    }
+
+    /** The same configuration with another L2 strength (validated as the constructor does). */
+    public Config withReg(double newReg) {
+      return new Config(
+          inputDim,
+          numFilters,
+          filterSize,
+          hiddenDim,
+          numClasses,
+          weightScale,
+          newReg,
+          dtype,
+          seed);
     }
 
     /** The image shape (C, H, W) (a copy). */
@@ -138,7 +153,7 @@ public final class ThreeLayerConvNet implements Model, Classifier {
     }
   }
 
-  private final Config config;
+  private Config config; // replaced by setReg, otherwise fixed
   private final ConvParam convParam;
   private final PoolParam poolParam = PoolParam.twoByTwo();
   private final Parameter w1;
@@ -173,6 +188,23 @@ public final class ThreeLayerConvNet implements Model, Classifier {
   /** The configuration. */
   public Config config() {
     return config;
+  }
+
+  /** CS231n's {@code model.reg}: the L2 strength the loss uses now. */
+  @Override
+  public double reg() {
+    return config.reg();
+  }
+
+  /**
+   * Sets the L2 strength for the following loss calls (CS231n's {@code model.reg = ...}); the
+   * parameters are kept and {@link #config()} reports the new value.
+   *
+   * @throws IllegalArgumentException when reg is negative or not finite
+   */
+  @Override
+  public void setReg(double reg) {
+    config = config.withReg(reg);
   }
 
   @Override

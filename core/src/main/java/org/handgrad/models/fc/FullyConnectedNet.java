@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.models.Regularized;
 import org.handgrad.models.SeedStream;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
@@ -45,7 +46,7 @@ import org.handgrad.tensor.Tensor;
  * and "dropout.rng_state", the {@link SeedStream} that gives every training step's dropout layers
  * fresh seeds. Dropout's ratio is the KEEP probability, as in CS231n (PyTorch's p drops).
  */
-public final class FullyConnectedNet implements Model, Classifier {
+public final class FullyConnectedNet implements Model, Classifier, Regularized {
   private static final String NAME = "fc";
 
   /**
@@ -90,6 +91,20 @@ public final class FullyConnectedNet implements Model, Classifier {
       Nets.requireAtLeast(NAME, "reg", reg, 0.0);
       Nets.requireAtLeast(NAME, "weightScale", weightScale, 0.0);
       Nets.requireFloat(NAME, dtype);
+    }
+
+    /** The same configuration with another L2 strength (validated as the constructor does). */
+    public Config withReg(double newReg) {
+      return new Config(
+          hiddenDims,
+          inputDim,
+          numClasses,
+          dropoutKeepRatio,
+          normalization,
+          newReg,
+          weightScale,
+          dtype,
+          seed);
     }
 
     /** The hidden widths (a copy). */
@@ -166,7 +181,7 @@ public final class FullyConnectedNet implements Model, Classifier {
   private record Hidden(
       AffineRelu.Cache affineRelu, AffineNormRelu.Cache affineNormRelu, Dropout.Cache dropout) {}
 
-  private final Config config;
+  private Config config; // replaced by setReg, otherwise fixed
   private final int numLayers;
   private final Parameter[] w;
   private final Parameter[] b;
@@ -218,6 +233,23 @@ public final class FullyConnectedNet implements Model, Classifier {
   /** The configuration. */
   public Config config() {
     return config;
+  }
+
+  /** CS231n's {@code model.reg}: the L2 strength the loss uses now. */
+  @Override
+  public double reg() {
+    return config.reg();
+  }
+
+  /**
+   * Sets the L2 strength for the following loss calls (CS231n's {@code model.reg = ...}); the
+   * parameters are kept and {@link #config()} reports the new value.
+   *
+   * @throws IllegalArgumentException when reg is negative or not finite
+   */
+  @Override
+  public void setReg(double reg) {
+    config = config.withReg(reg);
   }
 
   @Override

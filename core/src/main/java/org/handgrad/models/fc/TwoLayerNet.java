@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
@@ -25,7 +26,7 @@ import org.handgrad.tensor.Tensor;
  * weightScale * randn}, biases at zero. The loss adds {@code 0.5 * reg * (sum(W1^2) + sum(W2^2))},
  * the assignment-2 convention (gradient {@code reg * W}).
  */
-public final class TwoLayerNet implements Model, Classifier {
+public final class TwoLayerNet implements Model, Classifier, Regularized {
   private static final String NAME = "two-layer";
 
   /**
@@ -57,13 +58,18 @@ public final class TwoLayerNet implements Model, Classifier {
       Nets.requireFloat(NAME, dtype);
     }
 
+    /** The same configuration with another L2 strength (validated as the constructor does). */
+    public Config withReg(double newReg) {
+      return new Config(inputDim, hiddenDim, numClasses, weightScale, newReg, dtype, seed);
+    }
+
     /** CS231n's defaults: D = 3072, H = 100, C = 10, weight scale 1e-3, reg 0, float64. */
     public static Config defaults() {
       return new Config(3 * 32 * 32, 100, 10, Init.DEFAULT_WEIGHT_SCALE, 0.0, DType.FLOAT64, 0);
     }
   }
 
-  private final Config config;
+  private Config config; // replaced by setReg, otherwise fixed
   private final Parameter w1;
   private final Parameter b1;
   private final Parameter w2;
@@ -84,6 +90,23 @@ public final class TwoLayerNet implements Model, Classifier {
   /** The configuration. */
   public Config config() {
     return config;
+  }
+
+  /** CS231n's {@code model.reg}: the L2 strength the loss uses now. */
+  @Override
+  public double reg() {
+    return config.reg();
+  }
+
+  /**
+   * Sets the L2 strength for the following loss calls (CS231n's {@code model.reg = ...}); the
+   * parameters are kept and {@link #config()} reports the new value.
+   *
+   * @throws IllegalArgumentException when reg is negative or not finite
+   */
+  @Override
+  public void setReg(double reg) {
+    config = config.withReg(reg);
   }
 
   @Override

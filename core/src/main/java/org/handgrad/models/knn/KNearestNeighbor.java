@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.models.Classifier;
 import org.handgrad.nn.Metrics;
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -42,6 +43,19 @@ public final class KNearestNeighbor implements Classifier {
   /** The k used by {@link #predict(Tensor)}. */
   public int k() {
     return defaultK;
+  }
+
+  /**
+   * "Training" memorises the data (by reference, as CS231n's {@code self.X_train = X}: do not
+   * modify X afterwards).
+   *
+   * @param x training inputs, shape (M, d1, ..., dk), float32 or float64
+   * @param y training labels, int32, shape (M,), each >= 0 (see {@link Labels})
+   * @throws IllegalArgumentException on an empty set, mismatched lengths, negative labels or a y
+   *     that is not an int32 vector
+   */
+  public void train(Tensor x, Tensor y) {
+    train(x, Labels.toArray("knn train", y));
   }
 
   /**

@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.Nets;
+import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
@@ -37,7 +38,7 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>As a {@link Model} the classifier has one parameter, "W", and uses {@link Config#reg()}.
  */
-public abstract sealed class LinearClassifier implements Model, Classifier
+public abstract sealed class LinearClassifier implements Model, Classifier, Regularized
     permits LinearSvm, Softmax {
 
   /**
@@ -68,13 +69,18 @@ public abstract sealed class LinearClassifier implements Model, Classifier
       Nets.requireFloat("linear", dtype);
     }
 
+    /** The same configuration with another L2 strength (validated as the constructor does). */
+    public Config withReg(double newReg) {
+      return new Config(dim, numClasses, newReg, weightScale, implicitBias, dtype, seed);
+    }
+
     /** CS231n defaults for D features and C classes: reg 0, weight scale 1e-3, float64. */
     public static Config of(int dim, int numClasses) {
       return new Config(dim, numClasses, 0.0, 1e-3, false, DType.FLOAT64, 0);
     }
   }
 
-  private final Config config;
+  private Config config; // replaced by setReg, otherwise fixed
   private final Parameter w;
 
   LinearClassifier(Config config) {
@@ -99,6 +105,23 @@ public abstract sealed class LinearClassifier implements Model, Classifier
   /** The configuration. */
   public Config config() {
     return config;
+  }
+
+  /** CS231n's {@code model.reg}: the L2 strength the loss uses now. */
+  @Override
+  public double reg() {
+    return config.reg();
+  }
+
+  /**
+   * Sets the L2 strength for the following loss calls (CS231n's {@code model.reg = ...}); the
+   * parameters are kept and {@link #config()} reports the new value.
+   *
+   * @throws IllegalArgumentException when reg is negative or not finite
+   */
+  @Override
+  public void setReg(double reg) {
+    config = config.withReg(reg);
   }
 
   /** The weights, shape (D, C) or (D + 1, C) with an implicit bias; live, updated in place. */

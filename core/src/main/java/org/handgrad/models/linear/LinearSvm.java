@@ -1,5 +1,6 @@
 package org.handgrad.models.linear;
 
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.nn.functional.Losses;
 import org.handgrad.tensor.Tensor;
 
@@ -25,6 +26,14 @@ public final class LinearSvm extends LinearClassifier {
   @Override
   Losses.Loss dataLoss(Tensor scores, int[] y) {
     return Losses.svmLoss(scores, y);
+  }
+
+  /**
+   * {@link #svmLossNaive(Tensor, Tensor, int[], double)} with the labels as an int32 tensor of
+   * shape (N,) (see {@link org.handgrad.nn.functional.Labels}).
+   */
+  public static LinearLoss svmLossNaive(Tensor w, Tensor x, Tensor y, double reg) {
+    return svmLossNaive(w, x, Labels.toArray("svmLossNaive", y), reg);
   }
 
   /**
@@ -73,6 +82,14 @@ public final class LinearSvm extends LinearClassifier {
       }
     }
     return Naive.finish(loss, dw, ws, n, reg, w);
+  }
+
+  /**
+   * {@link #svmLossVectorized(Tensor, Tensor, int[], double)} with the labels as an int32 tensor of
+   * shape (N,) (see {@link org.handgrad.nn.functional.Labels}).
+   */
+  public static LinearLoss svmLossVectorized(Tensor w, Tensor x, Tensor y, double reg) {
+    return svmLossVectorized(w, x, Labels.toArray("svmLossVectorized", y), reg);
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.handgrad.models.linear;
 
+import org.handgrad.nn.functional.Labels;
 import org.handgrad.nn.functional.Losses;
 import org.handgrad.tensor.Tensor;
 
@@ -25,6 +26,14 @@ public final class Softmax extends LinearClassifier {
   @Override
   Losses.Loss dataLoss(Tensor scores, int[] y) {
     return Losses.softmaxLoss(scores, y);
+  }
+
+  /**
+   * {@link #softmaxLossNaive(Tensor, Tensor, int[], double)} with the labels as an int32 tensor of
+   * shape (N,) (see {@link org.handgrad.nn.functional.Labels}).
+   */
+  public static LinearLoss softmaxLossNaive(Tensor w, Tensor x, Tensor y, double reg) {
+    return softmaxLossNaive(w, x, Labels.toArray("softmaxLossNaive", y), reg);
   }
 
   /**
@@ -77,6 +86,14 @@ public final class Softmax extends LinearClassifier {
       }
     }
     return Naive.finish(loss, dw, ws, n, reg, w);
+  }
+
+  /**
+   * {@link #softmaxLossVectorized(Tensor, Tensor, int[], double)} with the labels as an int32
+   * tensor of shape (N,) (see {@link org.handgrad.nn.functional.Labels}).
+   */
+  public static LinearLoss softmaxLossVectorized(Tensor w, Tensor x, Tensor y, double reg) {
+    return softmaxLossVectorized(w, x, Labels.toArray("softmaxLossVectorized", y), reg);
   }
 
   /**

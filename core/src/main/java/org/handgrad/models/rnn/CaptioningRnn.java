@@ -83,6 +83,40 @@ public final class CaptioningRnn implements CaptionDecoder {
             "CaptioningRnn: special token ids " + tokens + " must lie in [0, V=" + vocabSize + ")");
       }
     }
+
+    /**
+     * CS231n's constructor arguments: {@code V = len(word_to_idx)} and the special ids looked up by
+     * their names {@code <NULL>}, {@code <START>}, {@code <END>}.
+     *
+     * @param wordToIdx CS231n's {@code word_to_idx}: V distinct indices covering [0, V)
+     * @param inputDim D (CS231n default 512)
+     * @param wordvecDim W (CS231n default 128)
+     * @param hiddenDim H (CS231n default 128)
+     * @param cellType rnn or lstm
+     * @param dtype float32 or float64 (CS231n default float32)
+     * @param seed seeds the initialisation
+     * @throws IllegalArgumentException on a missing special token, an index outside [0, V) or an
+     *     index used twice
+     */
+    public static Config fromWordToIdx(
+        Map<String, Integer> wordToIdx,
+        int inputDim,
+        int wordvecDim,
+        int hiddenDim,
+        CellType cellType,
+        DType dtype,
+        long seed) {
+      int v = SpecialTokens.vocabSizeOf(wordToIdx);
+      return new Config(
+          v,
+          inputDim,
+          wordvecDim,
+          hiddenDim,
+          cellType,
+          dtype,
+          seed,
+          SpecialTokens.fromWordToIdx(wordToIdx));
+    }
   }
 
   private final Config config;
@@ -118,6 +152,43 @@ public final class CaptioningRnn implements CaptionDecoder {
     wVocab = new Parameter("W_vocab", rng.normal(dt, 0, 1 / Math.sqrt(h), h, v));
     bVocab = new Parameter("b_vocab", Tensor.zeros(dt, v));
     params = List.of(wProj, bProj, wEmbed, wx, wh, b, wVocab, bVocab);
+  }
+
+  /**
+   * CS231n's {@code CaptioningRNN(word_to_idx, input_dim, wordvec_dim, hidden_dim, cell_type,
+   * dtype)}, seed 0 (use {@link Config#fromWordToIdx} for another).
+   *
+   * @param wordToIdx word to index, V distinct indices covering [0, V), with {@code <NULL>}, {@code
+   *     <START>} and {@code <END>}
+   * @param inputDim D
+   * @param wordvecDim W
+   * @param hiddenDim H
+   * @param cellType "rnn" or "lstm"
+   * @param dtype float32 or float64
+   * @throws IllegalArgumentException as {@link Config#fromWordToIdx}, or on an unknown cell type
+   */
+  public CaptioningRnn(
+      Map<String, Integer> wordToIdx,
+      int inputDim,
+      int wordvecDim,
+      int hiddenDim,
+      String cellType,
+      DType dtype) {
+    this(
+        Config.fromWordToIdx(
+            wordToIdx, inputDim, wordvecDim, hiddenDim, CellType.parse(cellType), dtype, 0));
+  }
+
+  /**
+   * {@link #CaptioningRnn(Map, int, int, int, String, DType)} with CS231n's default dtype, float32.
+   */
+  public CaptioningRnn(
+      Map<String, Integer> wordToIdx,
+      int inputDim,
+      int wordvecDim,
+      int hiddenDim,
+      String cellType) {
+    this(wordToIdx, inputDim, wordvecDim, hiddenDim, cellType, DType.FLOAT32);
   }
 
   /** The configuration. */

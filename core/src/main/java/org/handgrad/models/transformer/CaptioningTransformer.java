@@ -158,6 +158,47 @@ public final class CaptioningTransformer extends Module implements CaptionDecode
       return new Config(vocabSize, inputDim, wordvecDim, 4, 2, 50, 2048, 0.1, dtype, seed, tokens);
     }
 
+    /**
+     * CS231n's {@code CaptioningTransformer(word_to_idx, input_dim, wordvec_dim, num_heads,
+     * num_layers, max_length)}: V = the map's size, the special ids looked up by name ({@code
+     * <NULL>}, {@code <START>}, {@code <END>}), dim_feedforward 2048 and dropout 0.1 as CS231n
+     * hard-codes them.
+     *
+     * @param wordToIdx word to index, V distinct indices covering [0, V)
+     * @param inputDim D of the image features
+     * @param wordvecDim W, the model width (CS231n default 128)
+     * @param numHeads attention heads (CS231n default 4)
+     * @param numLayers decoder layers (CS231n default 2)
+     * @param maxLength longest caption (CS231n default 50)
+     * @param dtype float32 or float64
+     * @param seed seeds the initialisation and dropout
+     * @throws IllegalArgumentException on a missing special token, an index outside [0, V) or used
+     *     twice, or invalid sizes
+     */
+    public static Config fromWordToIdx(
+        Map<String, Integer> wordToIdx,
+        int inputDim,
+        int wordvecDim,
+        int numHeads,
+        int numLayers,
+        int maxLength,
+        DType dtype,
+        long seed) {
+      int v = SpecialTokens.vocabSizeOf(wordToIdx);
+      return new Config(
+          v,
+          inputDim,
+          wordvecDim,
+          numHeads,
+          numLayers,
+          maxLength,
+          2048,
+          0.1,
+          dtype,
+          seed,
+          SpecialTokens.fromWordToIdx(wordToIdx));
+    }
+
     /** As a JSON-ready map (checkpoints), kind "transformer". */
     public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();

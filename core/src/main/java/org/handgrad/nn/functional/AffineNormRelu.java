@@ -47,6 +47,15 @@ public final class AffineNormRelu {
     static Norm layernorm() {
       return new Layer(LayerNorm.DEFAULT_EPS);
     }
+
+    /**
+     * Layer normalization with the eps of CS231n-style settings ({@link NormParam}; mode and
+     * momentum are not read, as {@link LayerNorm#layernormForward(Tensor, Tensor, Tensor,
+     * NormParam)}).
+     */
+    static Norm layernorm(NormParam lnParam) {
+      return new Layer(Objects.requireNonNull(lnParam, "affine_norm_relu: lnParam").eps());
+    }
   }
 
   /**

@@ -10,6 +10,10 @@ import org.handgrad.tensor.Tensor;
  * update the running statistics <em>in place</em>, so a module keeps one instance's buffers and
  * switches mode with {@link #withMode}, which shares them.
  *
+ * <p>Its settings alone are a {@link NormParam}, the record every norm pair accepts: {@code
+ * BatchNormParam.create(dtype, D, NormParam.defaults().withEps(1e-3))} instead of the six-argument
+ * constructor; {@link #withEps} and {@link #withMomentum} change one setting and keep the buffers.
+ *
  * <p>Conventions (docs/conventions.md, "Normalization"): CS231n's, not PyTorch's. {@code momentum}
  * weighs the OLD value, {@code running = momentum * running + (1 - momentum) * batch}, default 0.9
  * (PyTorch's momentum=0.1 is the same update); the running variance accumulates the BIASED batch
@@ -99,6 +103,42 @@ public record BatchNormParam(
         Tensor.zeros(dtype, d),
         Tensor.zeros(dtype, d),
         Tensor.scalar(DType.INT32, 0));
+  }
+
+  /**
+   * A parameter with the given settings (mode, eps, momentum) and fresh zero buffers: CS231n's
+   * {@code bn_param = {'mode': 'train', 'eps': eps, 'momentum': momentum}} before the first call
+   * adds the running statistics.
+   *
+   * @param dtype dtype of the layer input (and so of the buffers)
+   * @param d number of features (D) or channels (C)
+   * @param settings mode, eps and momentum (e.g. {@code NormParam.defaults().withEps(1e-3)})
+   */
+  public static BatchNormParam create(DType dtype, int d, NormParam settings) {
+    Objects.requireNonNull(settings, "settings");
+    BatchNormParam p = create(dtype, d);
+    return new BatchNormParam(
+        settings.mode(),
+        settings.eps(),
+        settings.momentum(),
+        p.runningMean,
+        p.runningVar,
+        p.numBatchesTracked);
+  }
+
+  /** The settings without the buffers, as the other norm pairs take them. */
+  public NormParam settings() {
+    return new NormParam(mode, eps, momentum);
+  }
+
+  /** The same settings with another eps, and the SAME buffers (not copies). */
+  public BatchNormParam withEps(double newEps) {
+    return new BatchNormParam(mode, newEps, momentum, runningMean, runningVar, numBatchesTracked);
+  }
+
+  /** The same settings with another momentum, and the SAME buffers (not copies). */
+  public BatchNormParam withMomentum(double newMomentum) {
+    return new BatchNormParam(mode, eps, newMomentum, runningMean, runningVar, numBatchesTracked);
   }
 
   /** The same settings and the SAME buffers (not copies) in another mode. */

@@ -58,6 +58,25 @@ public final class GroupNorm {
   public record Grads(Tensor dx, Tensor dgamma, Tensor dbeta) {}
 
   /**
+   * Forward pass with CS231n's {@code gn_param}: only {@code eps} is read (group normalization has
+   * no running statistics and no train/test difference).
+   *
+   * @param x input, shape (N, C, H, W), float32 or float64
+   * @param gamma per-channel scale, shape (C,), dtype of x
+   * @param beta per-channel shift, shape (C,), dtype of x
+   * @param groups number of groups G; must divide C
+   * @param gnParam settings; its eps is used
+   * @return out of shape (N, C, H, W) and the cache
+   * @throws IllegalArgumentException as {@link #spatialGroupnormForward(Tensor, Tensor, Tensor,
+   *     int, double)}
+   */
+  public static Forward<Cache> spatialGroupnormForward(
+      Tensor x, Tensor gamma, Tensor beta, int groups, NormParam gnParam) {
+    Objects.requireNonNull(gnParam, "gnParam");
+    return spatialGroupnormForward(x, gamma, beta, groups, gnParam.eps());
+  }
+
+  /**
    * Forward pass.
    *
    * @param x input, shape (N, C, H, W), float32 or float64

@@ -49,6 +49,24 @@ public final class LayerNorm {
   public record Grads(Tensor dx, Tensor dgamma, Tensor dbeta) {}
 
   /**
+   * Forward pass with CS231n's {@code ln_param}: only {@code eps} is read (layer normalization has
+   * no running statistics and no train/test difference), so the {@link NormParam} a network gives
+   * its batch norms serves here too.
+   *
+   * @param x input, shape (N, D) (or (..., D)), float32 or float64
+   * @param gamma scale, shape (D,), dtype of x
+   * @param beta shift, shape (D,), dtype of x
+   * @param lnParam settings; its eps is used
+   * @return out of the shape of x, and the cache
+   * @throws IllegalArgumentException as {@link #layernormForward(Tensor, Tensor, Tensor, double)}
+   */
+  public static Forward<Cache> layernormForward(
+      Tensor x, Tensor gamma, Tensor beta, NormParam lnParam) {
+    Objects.requireNonNull(lnParam, "lnParam");
+    return layernormForward(x, gamma, beta, lnParam.eps());
+  }
+
+  /**
    * Forward pass.
    *
    * @param x input, shape (N, D) (or (..., D)), float32 or float64

@@ -29,6 +29,16 @@ public final class Losses {
   // ---------------------------------------------------------------- softmax (cross-entropy)
 
   /**
+   * {@link #softmaxLoss(Tensor, int[])} with the labels as an int32 tensor (see {@link Labels}).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, int32, shape (N,), each in [0, C)
+   */
+  public static Loss softmaxLoss(Tensor x, Tensor y) {
+    return softmaxLoss(x, Labels.toArray("softmax_loss", y));
+  }
+
+  /**
    * Softmax cross-entropy, {@code L = -(1/N) sum_i log softmax(x_i)[y_i]}; PyTorch's {@code
    * F.cross_entropy(x, y)} with the default mean reduction.
    *
@@ -74,6 +84,17 @@ public final class Losses {
   }
 
   /**
+   * {@link #softmaxLossNaive(Tensor, int[])} with the labels as an int32 tensor (see {@link
+   * Labels}).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, int32, shape (N,), each in [0, C)
+   */
+  public static Loss softmaxLossNaive(Tensor x, Tensor y) {
+    return softmaxLossNaive(x, Labels.toArray("softmax_loss", y));
+  }
+
+  /**
    * {@link #softmaxLoss} as CS231n's explicit loops (the reference for tests): for each example,
    * shift the scores by their max, normalize their exponentials, take -log of the correct class's
    * probability, and subtract 1 from that class's probability for the gradient.
@@ -110,6 +131,16 @@ public final class Losses {
   }
 
   // ---------------------------------------------------------------- multiclass SVM (hinge)
+
+  /**
+   * {@link #svmLoss(Tensor, int[])} with the labels as an int32 tensor (see {@link Labels}).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, int32, shape (N,), each in [0, C)
+   */
+  public static Loss svmLoss(Tensor x, Tensor y) {
+    return svmLoss(x, Labels.toArray("svm_loss", y));
+  }
 
   /**
    * Multiclass SVM (Weston-Watkins hinge) loss with margin 1, CS231n's definition: {@code L = (1/N)
@@ -150,6 +181,16 @@ public final class Losses {
       storeRow(dx, i, row);
     }
     return new Loss(loss / n, dx);
+  }
+
+  /**
+   * {@link #svmLossNaive(Tensor, int[])} with the labels as an int32 tensor (see {@link Labels}).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, int32, shape (N,), each in [0, C)
+   */
+  public static Loss svmLossNaive(Tensor x, Tensor y) {
+    return svmLossNaive(x, Labels.toArray("svm_loss", y));
   }
 
   /**

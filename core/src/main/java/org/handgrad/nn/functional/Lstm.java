@@ -3,6 +3,7 @@ package org.handgrad.nn.functional;
 import static org.handgrad.nn.functional.SeqArgs.input;
 import static org.handgrad.nn.functional.SeqArgs.matching;
 
+import java.util.Objects;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -62,8 +63,51 @@ public final class Lstm {
       Tensor dx, Tensor dprevH, Tensor dprevC, Tensor dwx, Tensor dwh, Tensor db) {}
 
   /**
+   * The three outputs of one step in CS231n's order, {@code next_h, next_c, cache}.
+   *
+   * @param nextH next hidden state, shape (N, H)
+   * @param nextC next cell state, shape (N, H) (the same tensor as {@code cache.nextC()})
+   * @param cache what {@link #lstmStepBackward} reads
+   */
+  public record StepForward(Tensor nextH, Tensor nextC, StepCache cache) {
+    /** Validates presence. */
+    public StepForward {
+      Objects.requireNonNull(nextH, "nextH");
+      Objects.requireNonNull(nextC, "nextC");
+      Objects.requireNonNull(cache, "cache");
+    }
+  }
+
+  /**
+   * One timestep with both states returned, as CS231n's {@code next_h, next_c, cache =
+   * lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)}:
+   *
+   * <pre>{@code
+   * Lstm.StepForward s = Lstm.lstmStepForwardWithCell(x, prevH, prevC, wx, wh, b);
+   * Lstm.StepGrads g = Lstm.lstmStepBackward(dnextH, dnextC, s.cache());
+   * }</pre>
+   *
+   * <p>Same computation and arguments as {@link #lstmStepForward}, which returns the layer's {@link
+   * Forward} pair (out = nextH) like every other forward.
+   *
+   * @param x input, shape (N, D), float32 or float64
+   * @param prevH previous hidden state, shape (N, H)
+   * @param prevC previous cell state, shape (N, H)
+   * @param wx input-to-hidden weights, shape (D, 4H), gate blocks [i | f | o | g]
+   * @param wh hidden-to-hidden weights, shape (H, 4H)
+   * @param b bias, shape (4H,)
+   * @return nextH (N, H), nextC (N, H) and the cache
+   * @throws IllegalArgumentException on wrong ranks, shapes or dtypes (as {@link #lstmStepForward})
+   */
+  public static StepForward lstmStepForwardWithCell(
+      Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, Tensor b) {
+    Forward<StepCache> f = lstmStepForward(x, prevH, prevC, wx, wh, b);
+    return new StepForward(f.out(), f.cache().nextC(), f.cache());
+  }
+
+  /**
    * One timestep. CS231n returns {@code next_h, next_c, cache}: here out is nextH and nextC is
-   * {@code cache().nextC()}.
+   * {@code cache().nextC()}; {@link #lstmStepForwardWithCell} returns all three by name.
    *
    * @param x input, shape (N, D), float32 or float64
    * @param prevH previous hidden state, shape (N, H)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.handgrad.nn.Parameter;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -143,5 +144,66 @@ class CaptioningRnnTest {
   private static void assertMessage(String part, Runnable r) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
     assertTrue(e.getMessage().contains(part), e.getMessage());
+  }
+
+  /**
+   * {@link #cs231nNotebookLoss} ported as the notebooks write it, the model built from a {@code
+   * word_to_idx} map. The notebooks' map is {@code {'<NULL>': 0, 'cat': 2, 'dog': 3}}: V = 3 and
+   * only {@code <NULL>} matters to the loss; handgrad also needs {@code <START>} and {@code <END>}
+   * and indices in [0, V), so the same V = 3 map is {@code <NULL>, <START>, <END>}, and the
+   * expected losses are the notebooks'.
+   */
+  @ParameterizedTest
+  @CsvSource({"rnn, -1.5, 0.3, 9.83235591003", "lstm, -0.5, 1.7, 9.82445935443"})
+  void notebookLossFromWordToIdx(String cell, double lo, double hi, double expected) {
+    int n = 10;
+    int d = 20;
+    int w = 30;
+    int h = 40;
+    int t = 13;
+    Map<String, Integer> wordToIdx = Map.of("<NULL>", 0, "<START>", 1, "<END>", 2);
+    int v = wordToIdx.size();
+    CaptioningRnn model = new CaptioningRnn(wordToIdx, d, w, h, cell, DType.FLOAT64);
+    assertEquals(new SpecialTokens(0, 1, 2), model.tokens());
+    assertEquals(v, model.vocabSize());
+    assertEquals(CellType.parse(cell), model.config().cellType());
+    for (Parameter p : model.parameters()) {
+      p.assign(linspace(-1.4, 1.3, p.shape()));
+    }
+    Tensor features = linspace(lo, hi, n, d);
+    int[] ids = new int[n * t];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = i % v;
+    }
+    double loss = model.loss(features, Tensor.of(ids, n, t)).loss();
+    assertEquals(expected, loss, 1e-10, cell);
+  }
+
+  @Test
+  void wordToIdxErrorsNameTheProblem() {
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CaptioningRnn(Map.of("<NULL>", 0, "cat", 1, "dog", 2), 4, 3, 5, "rnn"));
+    assertTrue(
+        missing.getMessage().contains("missing special token <START>"), missing.getMessage());
+    IllegalArgumentException range =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new CaptioningRnn(Map.of("<NULL>", 0, "<START>", 1, "<END>", 3), 4, 3, 5, "lstm"));
+    assertTrue(
+        range.getMessage().contains("distinct indices in [0, 3)")
+            && range.getMessage().contains("'<END>' -> 3 is outside"),
+        range.getMessage());
+    IllegalArgumentException cellType =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CaptioningRnn(Map.of("<NULL>", 0, "<START>", 1, "<END>", 2), 4, 3, 5, "gru"));
+    assertTrue(cellType.getMessage().contains("unknown cell type 'gru'"), cellType.getMessage());
+    CaptioningRnn float32 =
+        new CaptioningRnn(Map.of("<END>", 0, "<NULL>", 1, "<START>", 2), 4, 3, 5, "rnn");
+    assertEquals(DType.FLOAT32, float32.dtype(), "CS231n's default dtype");
+    assertEquals(new SpecialTokens(1, 2, 0), float32.tokens());
   }
 }

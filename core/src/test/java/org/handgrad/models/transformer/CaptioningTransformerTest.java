@@ -241,4 +241,31 @@ class CaptioningTransformerTest {
         model.sample(f, new Decoding.Greedy(), 6, null).toIntArray(),
         back.model().sample(f, new Decoding.Greedy(), 6, null).toIntArray());
   }
+
+  /** CS231n's constructor from word_to_idx: V, the special ids and CS231n's hard-coded sizes. */
+  @Test
+  void configFromWordToIdx() {
+    Map<String, Integer> wordToIdx =
+        Map.of("<NULL>", 0, "<START>", 1, "<END>", 2, "<UNK>", 3, "cat", 4, "dog", 5);
+    CaptioningTransformer.Config c =
+        CaptioningTransformer.Config.fromWordToIdx(wordToIdx, 7, 8, 4, 2, 50, DType.FLOAT64, 3);
+    assertEquals(
+        CaptioningTransformer.Config.cs231n(6, 7, 8, DType.FLOAT64, 3, new SpecialTokens(0, 1, 2)),
+        c);
+    assertEquals(6, new CaptioningTransformer(c).vocabSize());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CaptioningTransformer.Config.fromWordToIdx(
+                    Map.of("<NULL>", 0, "<START>", 1, "<END>", 1),
+                    7,
+                    8,
+                    4,
+                    2,
+                    50,
+                    DType.FLOAT64,
+                    3));
+    assertTrue(e.getMessage().contains("is used twice"), e.getMessage());
+  }
 }

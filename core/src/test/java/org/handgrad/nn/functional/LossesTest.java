@@ -119,7 +119,7 @@ class LossesTest {
         () -> Losses.softmaxLossNaive(x, new int[] {-1, 1, 2, 3, 4}));
     assertMessage(
         "svm_loss: expected y of length N=5 for x (5, 10), got null",
-        () -> Losses.svmLossNaive(x, null));
+        () -> Losses.svmLossNaive(x, (int[]) null));
     assertMessage(
         "softmax_loss: expected scores x (N, C) with N, C >= 1, got (10,)",
         () -> Losses.softmaxLoss(Tensor.zeros(DType.FLOAT64, 10), new int[10]));

@@ -47,6 +47,39 @@ class LstmTest {
     assertClose(expected(c, d, "db"), g.db(), tol(d), "db");
   }
 
+  /** CS231n's {@code next_h, next_c, cache} form: the same fixture, nextC returned by name. */
+  @ParameterizedTest
+  @CsvSource({"f64", "f32"})
+  void stepWithCellReturnsNextHAndNextC(String dt) {
+    DType d = dtype(dt);
+    String c = "lstm_step";
+    Lstm.StepForward s =
+        Lstm.lstmStepForwardWithCell(
+            input(c, "x", d),
+            input(c, "prevH", d),
+            input(c, "prevC", d),
+            input(c, "wx", d),
+            input(c, "wh", d),
+            input(c, "b", d));
+    assertClose(expected(c, d, "nextH"), s.nextH(), tol(d), "nextH");
+    assertClose(expected(c, d, "nextC"), s.nextC(), tol(d), "nextC");
+    Lstm.StepGrads g =
+        Lstm.lstmStepBackward(input(c, "dnextH", d), input(c, "dnextC", d), s.cache());
+    assertClose(expected(c, d, "dx"), g.dx(), tol(d), "dx");
+    assertClose(expected(c, d, "dprevC"), g.dprevC(), tol(d), "dprevC");
+    assertRejects(
+        () ->
+            Lstm.lstmStepForwardWithCell(
+                input(c, "x", d),
+                input(c, "prevH", d),
+                Tensor.zeros(d, 1, 1),
+                input(c, "wx", d),
+                input(c, "wh", d),
+                input(c, "b", d)),
+        "lstmStepForward",
+        "prevC (N, H)");
+  }
+
   /**
    * nn.LSTM with (h0, c0) and a gradient on the final cell state c_n; "lstm_long" has T = 50, where
    * backprop through time must still be exact.
