@@ -16,8 +16,8 @@ import java.util.Arrays;
  * flags, no transposed copies. The caller fixes {@code HO = 1 + (H + 2P - KH) / S} (same for W).
  *
  * <p>{@link #col2im} is the adjoint (transpose) of {@link #im2col}: it scatters every column entry
- * back onto the pixel it was read from and ADDS it there, so overlapping windows (stride &lt; kernel)
- * sum their contributions, which is exactly the chain rule for a value read several times.
+ * back onto the pixel it was read from and ADDS it there, so overlapping windows (stride &lt;
+ * kernel) sum their contributions, which is exactly the chain rule for a value read several times.
  *
  * <p>Each kernel has a scalar twin ({@code im2colScalar}, {@code col2imScalar}): one bounds test
  * per element, obviously correct, the reference for tests. The default versions hoist the padding

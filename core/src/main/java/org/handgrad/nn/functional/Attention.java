@@ -38,8 +38,8 @@ public final class Attention {
   // ---------------------------------------------------------------- masks
 
   /**
-   * The causal mask of a sequence of length S: {@code mask[i, j] = 1} for j &lt;= i (a position sees
-   * itself and the past), 0 otherwise; CS231n's {@code torch.tril(torch.ones(S, S))}.
+   * The causal mask of a sequence of length S: {@code mask[i, j] = 1} for j &lt;= i (a position
+   * sees itself and the past), 0 otherwise; CS231n's {@code torch.tril(torch.ones(S, S))}.
    *
    * @return int32 tensor, shape (S, S)
    */

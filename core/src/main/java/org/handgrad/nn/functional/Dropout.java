@@ -64,9 +64,9 @@ public final class Dropout {
   public record Cache(DropoutParam param, Tensor mask) {}
 
   /**
-   * Inverted dropout. TRAIN: {@code out = x * mask} with mask = [u &lt; p] / p for u uniform in [0, 1)
-   * drawn per element in row-major order from {@code new SplittableRandom(seed)}. TEST: {@code out
-   * = x} (a copy).
+   * Inverted dropout. TRAIN: {@code out = x * mask} with mask = [u &lt; p] / p for u uniform in [0,
+   * 1) drawn per element in row-major order from {@code new SplittableRandom(seed)}. TEST: {@code
+   * out = x} (a copy).
    *
    * @param x input, any shape, float32 or float64
    * @return out, the shape and dtype of x

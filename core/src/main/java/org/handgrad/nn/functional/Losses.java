@@ -34,8 +34,8 @@ public final class Losses {
    *
    * <p>Stability: exp(x_ij) overflows to inf for scores above ~709 (float64) or ~88 (float32), and
    * inf / inf is NaN. Softmax is invariant to shifting a row by a constant, so each row is shifted
-   * by its max first: every exponent is then &lt;= 0 and the largest term is exactly 1, so the sum is
-   * in [1, C] and its log is safe (CS231n notes, "Practical issues: numeric stability").
+   * by its max first: every exponent is then &lt;= 0 and the largest term is exactly 1, so the sum
+   * is in [1, C] and its log is safe (CS231n notes, "Practical issues: numeric stability").
    *
    * <p>Gradient: dL/dx_ij = (softmax(x_i)_j - [j == y_i]) / N.
    *
