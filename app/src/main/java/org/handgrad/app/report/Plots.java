@@ -11,6 +11,8 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.handgrad.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -148,6 +150,49 @@ public final class Plots {
       }
     }
     return max >= 1e4 || (max > 0 && max < 1e-2) ? "0.0E0" : "0.###";
+  }
+
+  /**
+   * A bar chart of one value per named category (the arms of a lab), y from 0, values printed on
+   * the bars.
+   *
+   * @param categories bar labels, length B
+   * @param values bar heights, length B
+   */
+  public static void bars(
+      String title, String yTitle, List<String> categories, double[] values, Path png)
+      throws IOException {
+    if (categories.isEmpty() || categories.size() != values.length) {
+      throw new IllegalArgumentException(
+          "bar chart '"
+              + title
+              + "': need one value per category, got "
+              + categories.size()
+              + " categories and "
+              + values.length
+              + " values");
+    }
+    CategoryChart chart =
+        new CategoryChartBuilder().width(1000).height(460).title(title).yAxisTitle(yTitle).build();
+    var s = chart.getStyler();
+    s.setChartBackgroundColor(Color.WHITE);
+    s.setPlotBackgroundColor(Color.WHITE);
+    s.setPlotGridLinesColor(new Color(0xe5e5e5));
+    s.setChartTitleBoxVisible(false);
+    s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+    s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    s.setLegendVisible(false);
+    s.setYAxisMin(0.0);
+    s.setYAxisDecimalPattern("0.###");
+    s.setLabelsVisible(true);
+    s.setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    s.setSeriesColors(new Color[] {TAB10[0]});
+    List<Double> v = new java.util.ArrayList<>();
+    for (double x : values) {
+      v.add(x);
+    }
+    chart.addSeries(yTitle, categories, v);
+    AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
   }
 
   /** Writes a chart as PNG. */
