@@ -171,7 +171,9 @@ final class BrokenBackwardLab implements Lab {
             + " again for tiny h (float64 rounding); a broken one stays high at every h: the"
             + " error is in the formula, not in the check.");
     s.table(List.of("backward", "rel. error at h = 1e-5", "best over h"), rows);
-    s.figure("gradcheck.png", "Relative error against the step h");
+    s.figure(
+        "gradcheck.png",
+        "Relative error against the step h (the two broken variants overlap when both are at 1)");
   }
 
   private static double min(double[] v) {

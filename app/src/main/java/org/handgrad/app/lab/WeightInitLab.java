@@ -170,7 +170,7 @@ final class WeightInitLab implements Lab {
 
     Plots.save(
         Plots.lines(
-            "Std of the pre-activations per layer, at initialization (0 drawn at 1e-30)",
+            "Std of the pre-activations per layer, at initialization (0 drawn at 1e-12)",
             "layer",
             "std",
             shiftToLayers(actStd),
@@ -181,7 +181,7 @@ final class WeightInitLab implements Lab {
         ctx.file("activation-std.png"));
     Plots.save(
         Plots.lines(
-            "Std of dL/d(pre-activation) per layer, at initialization (0 drawn at 1e-30)",
+            "Std of dL/d(pre-activation) per layer, at initialization (0 drawn at 1e-12)",
             "layer",
             "std",
             shiftToLayers(gradStd),
@@ -309,7 +309,7 @@ final class WeightInitLab implements Lab {
   private static double[] floor(double[] v) {
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] > 1e-30 && Double.isFinite(v[i]) ? v[i] : 1e-30;
+      out[i] = v[i] > 1e-12 && Double.isFinite(v[i]) ? v[i] : 1e-12;
     }
     return out;
   }
