@@ -17,6 +17,7 @@ import org.handgrad.app.caption.CaptionGrid;
 import org.handgrad.app.caption.CaptionSource;
 import org.handgrad.app.caption.SyntheticSource;
 import org.handgrad.app.report.Charts;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
 import org.handgrad.models.rnn.BlindEncoder;
@@ -385,6 +386,7 @@ public final class CaptionCommand implements Runnable {
         o.println(row("image-blind", be));
       }
       writeJson(out.resolve(METRICS_FILE), metrics);
+      HtmlReport.write(out);
       o.printf(Locale.ROOT, "wrote %s (%.0f s in all)%n", out, (System.nanoTime() - t0) / 1e9);
       return 0;
     }
@@ -723,6 +725,10 @@ public final class CaptionCommand implements Runnable {
         writeAttention(
             loaded.model(), loaded.vocab(), data, Math.min(shown, 8), decoding, length, map);
         o.println("wrote " + map);
+      }
+      if (Files.isRegularFile(checkpoint.resolve(METRICS_FILE))) {
+        // The run's page now shows these samples too.
+        o.println("updated " + HtmlReport.write(checkpoint));
       }
       return 0;
     }

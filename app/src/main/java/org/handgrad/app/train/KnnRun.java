@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.handgrad.app.report.Charts;
 import org.handgrad.app.report.Figures;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.app.report.RunDirectory;
 import org.handgrad.data.Split;
 import org.handgrad.io.AtomicFiles;
@@ -176,6 +177,7 @@ public final class KnnRun {
     Files.write(run.metricsFile(), lines, StandardCharsets.UTF_8);
     AtomicFiles.write(
         run.file("result.json"), Json.writePretty(result).getBytes(StandardCharsets.UTF_8));
+    HtmlReport.write(run.path());
     out.printf(
         Locale.ROOT,
         "best k = %d (cross-validation %.1f s); test accuracy: %.4f (%d %s test images)%n",
@@ -187,7 +189,7 @@ public final class KnnRun {
     if (loaded.fellBack()) {
       err.println("NOTE: this ran on the synthetic shapes fallback, not " + requested);
     }
-    out.println("plots: knn_cv.png, confusion.png");
+    out.println("plots: knn_cv.png, confusion.png; report: " + run.file(HtmlReport.FILE));
     out.flush();
     return 0;
   }

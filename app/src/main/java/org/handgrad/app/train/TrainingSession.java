@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.handgrad.app.report.Figures;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.app.report.MetricsLog;
 import org.handgrad.app.report.RunDirectory;
 import org.handgrad.app.report.RunReport;
@@ -212,6 +213,7 @@ public final class TrainingSession {
       AtomicFiles.write(
           run.file("result.json"), Json.writePretty(result).getBytes(StandardCharsets.UTF_8));
       RunReport.writeTrainingPlots(run, solver);
+      HtmlReport.write(run.path());
     } catch (IOException | RuntimeException e) {
       err.println("note: could not record the divergence in " + run.path() + ": " + e);
     }
@@ -244,6 +246,7 @@ public final class TrainingSession {
   private int stopped(Solver solver, RunDirectory run, boolean byInterrupt) {
     try {
       RunReport.writeTrainingPlots(run, solver);
+      HtmlReport.write(run.path());
     } catch (IOException | RuntimeException e) {
       // The checkpoint is what matters; a plot failing while the JVM shuts down must not hide it.
       err.println("note: could not write the plots: " + e);
@@ -309,6 +312,8 @@ public final class TrainingSession {
         "Test confusion matrix (" + runSpec.model() + ", " + runSpec.dataset() + ")",
         confusion);
     plots.add(confusion);
+    // Last: the page embeds the plots above.
+    Path page = HtmlReport.write(run.path());
 
     out.printf(
         Locale.ROOT,
@@ -330,6 +335,7 @@ public final class TrainingSession {
     out.println(
         "plots: "
             + String.join(", ", plots.stream().map(p -> p.getFileName().toString()).toList()));
+    out.println("report: " + page);
     out.println("run folder: " + run.path());
     out.println("evaluate again: ./handgrad eval --checkpoint " + run.path());
     out.flush();
