@@ -1,9 +1,13 @@
 package org.handgrad.app;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.handgrad.kernels.CpuProfile;
 import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import picocli.CommandLine;
@@ -87,7 +91,28 @@ public final class BenchCommand implements Runnable {
           Parallel.threads(),
           Parallel.threads() == 1 ? "" : "s",
           Kernels.describe());
+      out.println(cpuLine());
       out.printf("median of %d timed runs after >= %d warm-up runs%n%n", runs, warmup);
+    }
+  }
+
+  /**
+   * The machine every figure of a bench command was taken on: CPU model, cores, vector width,
+   * caches and GEMM shapes ({@link CpuProfile#describe()}), and the load average.
+   *
+   * @return one line starting with "cpu: "
+   */
+  static String cpuLine() {
+    return "cpu: " + CpuProfile.current().describe() + " | load average " + loadAverage();
+  }
+
+  /** The 1, 5 and 15-minute load averages from /proc/loadavg, or "unknown". */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
     }
   }
 

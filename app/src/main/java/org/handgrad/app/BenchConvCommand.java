@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.Im2col;
+import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import org.handgrad.nn.functional.BatchNormParam;
 import org.handgrad.nn.functional.Conv;
@@ -99,6 +100,7 @@ public final class BenchConvCommand implements Callable<Integer> {
         Parallel.threads(),
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    System.out.println(BenchCommand.cpuLine() + " | kernels: " + Kernels.describe());
 
     System.out.println();
     int checkN = quick ? 4 : 100;
