@@ -65,6 +65,15 @@ public final class BenchCommand implements Runnable {
     int warmup;
 
     @Option(
+        names = "--busy",
+        paramLabel = "N",
+        defaultValue = "0",
+        description =
+            "Start N CPU-bound threads that compete with the kernels for the cores, to time them"
+                + " on a busy machine (default: ${DEFAULT-VALUE}).")
+    int busy;
+
+    @Option(
         names = "--scalar",
         description = "Force the plain-Java scalar kernels (to show the vector speed-up).")
     boolean scalar;
@@ -79,18 +88,20 @@ public final class BenchCommand implements Runnable {
         Parallel.setThreads(threads);
       }
       Kernels.forceScalar(scalar);
+      BusyThreads.start(busy);
     }
 
-    /** The header lines: JDK, threads, kernels, timing method. */
+    /** The header lines: JDK, threads, kernels, CPU, timing method. */
     void printHeader(PrintStream out, String what) {
       out.printf(
-          "%s | JDK %s (%s) | %d thread%s | kernels: %s%n",
+          "%s | JDK %s (%s) | %d thread%s | kernels: %s%s%n",
           what,
           Runtime.version(),
           System.getProperty("java.vm.vendor"),
           Parallel.threads(),
           Parallel.threads() == 1 ? "" : "s",
-          Kernels.describe());
+          Kernels.describe(),
+          busy == 0 ? "" : " | " + busy + " competing busy thread" + (busy == 1 ? "" : "s"));
       out.println(cpuLine());
       out.printf("median of %d timed runs after >= %d warm-up runs%n%n", runs, warmup);
     }

@@ -22,9 +22,10 @@ import java.util.Locale;
  * cache blocks. With 256-bit vectors the GEMMs keep the shapes measured on Zen 3 (5 x 16 float
  * tiles, 5 x 8 double tiles, the blocks in {@link SgemmVector} and {@link DgemmVector}). With
  * 512-bit vectors (32 registers) the tile grows to 8 rows (8 x 32 floats, 8 x 16 doubles: sixteen
- * accumulators, two B vectors and a broadcast, 19 of the 32 registers), and the blocks follow the
- * analytical rules of Low et al., "Analytical Modeling Is Enough for High-Performance BLIS" (ACM
- * TOMS 2016): a B sliver (KC x NR) in half of L1, an A block (MC x KC) in half of L2.
+ * accumulators, two B vectors and a broadcast, 19 of the 32 registers), and the float blocks follow
+ * the analytical rules of Low et al., "Analytical Modeling Is Enough for High-Performance BLIS"
+ * (ACM TOMS 2016): a B sliver (KC x NR) in half of L1, an A block (MC x KC) in half of L2; the
+ * double blocks keep a deep KC (measured, see {@link #gemmShape}).
  *
  * <p>System properties (read once, so the JIT sees constants):
  *
@@ -206,7 +207,7 @@ public final class CpuProfile {
    * One line for benchmark headers: model, cores, vectors, caches, GEMM shapes.
    *
    * @return e.g. {@code "AMD EPYC | 2 cores | vectors 512-bit (hardware 512) | L1d 48 KiB, L2 1
-   *     MiB, L3 32 MiB | sgemm 8x32 kc 256 mc 128 nc 3072 | dgemm 8x16 kc 256 mc 64 nc 2048"}
+   *     MiB, L3 32 MiB | sgemm 8x32 kc 192 mc 680 nc 3072 | dgemm 8x16 kc 512 mc 64 nc 2048"}
    */
   public String describe() {
     String vectors =
@@ -261,11 +262,20 @@ public final class CpuProfile {
       kc = elementBytes == 4 ? 256 : 512;
       mc = elementBytes == 4 ? 140 : 40;
       nc = elementBytes == 4 ? 3072 : 2048;
-    } else {
+    } else if (elementBytes == 4) {
       mr = 8;
       kc = roundDown((int) (l1d / 2 / ((long) nr * elementBytes)), 16, 64, 1024);
       mc = roundDown((int) (l2 / 2 / ((long) kc * elementBytes)), mr, 4 * mr, 1024);
-      nc = elementBytes == 4 ? 3072 : 2048;
+      nc = 3072;
+    } else {
+      // float64 keeps KC 512 as on Zen 3 rather than the L1 rule's 192: fewer K blocks mean fewer
+      // passes over a C that lives in L3. Measured on the Zen 5 EPYC, one thread, 1024^3, thread
+      // CPU time: KC 192 / MC 336 90-98 GFLOP/s, KC 512 / MC 64 111-118, KC 768 116, MC 32 or 128
+      // no better. MC then keeps the A block (MC x KC) at a quarter of L2.
+      mr = 8;
+      kc = 512;
+      mc = roundDown((int) (l2 / 4 / ((long) kc * elementBytes)), mr, 4 * mr, 1024);
+      nc = 2048;
     }
     mr = intProperty("handgrad." + op + ".mr", mr);
     kc = Math.max(1, intProperty("handgrad." + op + ".kc", kc));

@@ -35,6 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  * check per row (one broadcast register) 38; 12 x 4 (one B vector, no spill, A padded to 16) 36.
  * None is worth the change.
  *
+ * <p>With 512-bit vectors (AVX-512: 32 vector registers instead of 16) the tile is 8 rows high,
+ * {@link #kernel8}; {@link CpuProfile} chooses, once, from the vector width.
+ *
  * <p>Threads: when C is at least as wide as tall, all of op(A) is first packed once (its blocks
  * shared out among the threads), then the columns of C are cut into about four chunks per thread,
  * claimed as threads come free, each packing its own B panels. Otherwise (tall C, or a packed A too
@@ -43,7 +46,7 @@ import jdk.incubator.vector.VectorSpecies;
  * whatever the split, so the result is bit-identical for any thread count.
  */
 final class DgemmVector {
-  // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
+  // The species CpuProfile chose: 8 floats / 4 doubles at 256 bits, 16 / 8 at 512.
   private static final VectorSpecies<Double> S = Species.D;
   private static final int L = S.length();
 
@@ -59,7 +62,8 @@ final class DgemmVector {
   static final int AS = 8;
 
   static final int NR = 2 * L;
-  // Cache blocking, measured on Zen 3 (32 KiB L1d, 512 KiB L2 per core). The system properties
+  // Cache blocking from CpuProfile; at 256 bits the values measured on Zen 3 (32 KiB L1d, 512 KiB
+  // L2 per core), as below. The system properties
   // handgrad.dgemm.kc / .mc / .nc override them for tuning on other machines; they are read once,
   // so the JIT still sees constants. MC must be a multiple of MR.
   //

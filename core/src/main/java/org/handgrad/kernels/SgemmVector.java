@@ -30,6 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Zen 3 with the kernel alone in L1, 5 x 16 runs at ~100 GFLOP/s per core (near peak), 6 x 16 at 44
  * to 90 depending on the packing stride, 4 x 16 at 95, 8 x 8 at 83, 4 x 24 at 44.
  *
+ * <p>With 512-bit vectors (AVX-512: 32 vector registers instead of 16) the tile is 8 rows high,
+ * {@link #kernel8}; {@link CpuProfile} chooses, once, from the vector width.
+ *
  * <p>Threads: when C is at least as wide as tall, all of op(A) is first packed once (its blocks
  * shared out among the threads), then the columns of C are cut into about four chunks per thread,
  * claimed as threads come free, each packing its own B panels. Otherwise (tall C, or a packed A too
@@ -38,7 +41,7 @@ import jdk.incubator.vector.VectorSpecies;
  * whatever the split, so the result is bit-identical for any thread count.
  */
 final class SgemmVector {
-  // The widest fast species: 8 floats / 4 doubles on AVX2 (where the block sizes were tuned).
+  // The species CpuProfile chose: 8 floats / 4 doubles at 256 bits, 16 / 8 at 512.
   private static final VectorSpecies<Float> S = Species.F;
   private static final int L = S.length();
 
@@ -54,7 +57,8 @@ final class SgemmVector {
   static final int AS = 8;
 
   static final int NR = 2 * L;
-  // Cache blocking, measured on Zen 3 (32 KiB L1d, 512 KiB L2 per core). The system properties
+  // Cache blocking from CpuProfile; at 256 bits the values measured on Zen 3 (32 KiB L1d, 512 KiB
+  // L2 per core), as below. The system properties
   // handgrad.sgemm.kc / .mc / .nc override them for tuning on other machines; they are read once,
   // so the JIT still sees constants. MC must be a multiple of MR.
   static final int KC = CpuProfile.current().sgemm().kc();

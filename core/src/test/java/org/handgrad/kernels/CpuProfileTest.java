@@ -59,6 +59,9 @@ class CpuProfileTest {
     assertTrue(s.kc() * 32L * 4 <= l1 / 2, s.toString());
     assertTrue(s.mc() * (long) s.kc() * 4 <= l2 / 2, s.toString());
     assertEquals(0, s.mc() % 8);
+    assertEquals(new CpuProfile.GemmShape(8, 192, 680, 3072), s);
+    assertEquals(
+        new CpuProfile.GemmShape(8, 512, 64, 2048), CpuProfile.gemmShape("t", 8, 512, l1, l2));
   }
 
   @Test
