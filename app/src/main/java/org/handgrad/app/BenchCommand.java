@@ -2,11 +2,14 @@ package org.handgrad.app;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.handgrad.kernels.CpuProfile;
 import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
@@ -134,15 +137,30 @@ public final class BenchCommand implements Runnable {
    * @return the median wall time of the timed runs, in seconds
    */
   static double medianSeconds(Runnable work, int warmup, int runs) {
+    return medianSeconds(work, warmup, runs, false);
+  }
+
+  /**
+   * As {@link #medianSeconds(Runnable, int, int)}, timing either wall time or the calling thread's
+   * CPU time. CPU time measures a one-thread kernel's speed per core even when the machine is busy
+   * (time spent waiting for a core is not counted); it ignores pool threads, so it is only
+   * meaningful with one kernel thread.
+   *
+   * @param cpuTime true to time the calling thread's CPU time
+   * @return the median of the timed runs, in seconds
+   */
+  static double medianSeconds(Runnable work, int warmup, int runs, boolean cpuTime) {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
     long warmStart = System.nanoTime();
     for (int i = 0; i < warmup || System.nanoTime() - warmStart < 300_000_000L; i++) {
       work.run();
     }
     double[] t = new double[runs];
     for (int i = 0; i < runs; i++) {
-      long t0 = System.nanoTime();
+      long t0 = clock.getAsLong();
       work.run();
-      t[i] = (System.nanoTime() - t0) * 1e-9;
+      t[i] = (clock.getAsLong() - t0) * 1e-9;
     }
     Arrays.sort(t);
     return runs % 2 == 1 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
