@@ -21,6 +21,13 @@ def parse_args():
     p.add_argument("--warmup", type=int, default=3, help="untimed runs (at least 0.3 s worth)")
     p.add_argument("--sizes", default="256,512,1024,2048", help="square sizes, comma-separated")
     p.add_argument("--no-conv", action="store_true", help="skip the conv-layer im2col shapes")
+    p.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time process CPU time instead of wall time (with --threads 1: the kernel's speed per"
+        " core, unaffected by waiting for a core on a busy machine; pairs with handgrad's"
+        " bench gemm --threads 1 --cpu-time)",
+    )
     return p.parse_args()
 
 
@@ -50,6 +57,7 @@ def cases():
 
 
 def median_seconds(fn):
+    clock = time.process_time if args.cpu_time else time.perf_counter
     start = time.perf_counter()
     i = 0
     while i < args.warmup or time.perf_counter() - start < 0.3:
@@ -57,9 +65,9 @@ def median_seconds(fn):
         i += 1
     ts = []
     for _ in range(args.runs):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(clock() - t0)
     return float(np.median(ts))
 
 
@@ -79,7 +87,10 @@ def main():
         "numpy %s (BLAS: OpenBLAS, OPENBLAS_NUM_THREADS=%d) | Python %s"
         % (np.__version__, args.threads, sys.version.split()[0])
     )
-    print("median of %d timed runs after >= %d warm-up runs\n" % (args.runs, args.warmup))
+    print(
+        "median %s of %d timed runs after >= %d warm-up runs\n"
+        % ("process CPU time" if args.cpu_time else "wall time", args.runs, args.warmup)
+    )
     header = ["case", "m", "n", "k", "op", "f32 GFLOP/s", "f32 ms", "f64 GFLOP/s", "f64 ms"]
     rows = []
     for name, m, n, k, ta, tb in cases():

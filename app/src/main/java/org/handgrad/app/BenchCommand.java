@@ -1,9 +1,16 @@
 package org.handgrad.app;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
+import org.handgrad.kernels.CpuProfile;
 import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import picocli.CommandLine;
@@ -61,6 +68,15 @@ public final class BenchCommand implements Runnable {
     int warmup;
 
     @Option(
+        names = "--busy",
+        paramLabel = "N",
+        defaultValue = "0",
+        description =
+            "Start N CPU-bound threads that compete with the kernels for the cores, to time them"
+                + " on a busy machine (default: ${DEFAULT-VALUE}).")
+    int busy;
+
+    @Option(
         names = "--scalar",
         description = "Force the plain-Java scalar kernels (to show the vector speed-up).")
     boolean scalar;
@@ -75,19 +91,42 @@ public final class BenchCommand implements Runnable {
         Parallel.setThreads(threads);
       }
       Kernels.forceScalar(scalar);
+      BusyThreads.start(busy);
     }
 
-    /** The header lines: JDK, threads, kernels, timing method. */
+    /** The header lines: JDK, threads, kernels, CPU, timing method. */
     void printHeader(PrintStream out, String what) {
       out.printf(
-          "%s | JDK %s (%s) | %d thread%s | kernels: %s%n",
+          "%s | JDK %s (%s) | %d thread%s | kernels: %s%s%n",
           what,
           Runtime.version(),
           System.getProperty("java.vm.vendor"),
           Parallel.threads(),
           Parallel.threads() == 1 ? "" : "s",
-          Kernels.describe());
+          Kernels.describe(),
+          busy == 0 ? "" : " | " + busy + " competing busy thread" + (busy == 1 ? "" : "s"));
+      out.println(cpuLine());
       out.printf("median of %d timed runs after >= %d warm-up runs%n%n", runs, warmup);
+    }
+  }
+
+  /**
+   * The machine every figure of a bench command was taken on: CPU model, cores, vector width,
+   * caches and GEMM shapes ({@link CpuProfile#describe()}), and the load average.
+   *
+   * @return one line starting with "cpu: "
+   */
+  static String cpuLine() {
+    return "cpu: " + CpuProfile.current().describe() + " | load average " + loadAverage();
+  }
+
+  /** The 1, 5 and 15-minute load averages from /proc/loadavg, or "unknown". */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
     }
   }
 
@@ -98,15 +137,30 @@ public final class BenchCommand implements Runnable {
    * @return the median wall time of the timed runs, in seconds
    */
   static double medianSeconds(Runnable work, int warmup, int runs) {
+    return medianSeconds(work, warmup, runs, false);
+  }
+
+  /**
+   * As {@link #medianSeconds(Runnable, int, int)}, timing either wall time or the calling thread's
+   * CPU time. CPU time measures a one-thread kernel's speed per core even when the machine is busy
+   * (time spent waiting for a core is not counted); it ignores pool threads, so it is only
+   * meaningful with one kernel thread.
+   *
+   * @param cpuTime true to time the calling thread's CPU time
+   * @return the median of the timed runs, in seconds
+   */
+  static double medianSeconds(Runnable work, int warmup, int runs, boolean cpuTime) {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
     long warmStart = System.nanoTime();
     for (int i = 0; i < warmup || System.nanoTime() - warmStart < 300_000_000L; i++) {
       work.run();
     }
     double[] t = new double[runs];
     for (int i = 0; i < runs; i++) {
-      long t0 = System.nanoTime();
+      long t0 = clock.getAsLong();
       work.run();
-      t[i] = (System.nanoTime() - t0) * 1e-9;
+      t[i] = (clock.getAsLong() - t0) * 1e-9;
     }
     Arrays.sort(t);
     return runs % 2 == 1 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.Im2col;
+import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import org.handgrad.nn.functional.BatchNormParam;
 import org.handgrad.nn.functional.Conv;
@@ -64,6 +65,21 @@ public final class BenchConvCommand implements Callable<Integer> {
   int naiveReps;
 
   @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description =
+          "Threads for the kernels (default: handgrad.threads / HANDGRAD_THREADS / cores).")
+  Integer threads;
+
+  @Option(
+      names = "--busy",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Start N CPU-bound threads competing for the cores (default: ${DEFAULT-VALUE}).")
+  int busy;
+
+  @Option(
       names = "--quick",
       description = "Tiny batch, one run each: checks that the command works, times nothing real.")
   boolean quick;
@@ -87,6 +103,10 @@ public final class BenchConvCommand implements Callable<Integer> {
       warmupMs = 0;
       naiveReps = 1;
     }
+    if (threads != null) {
+      Parallel.setThreads(threads);
+    }
+    BusyThreads.start(busy);
     int batch = quick ? 2 : 64;
     System.out.printf(
         Locale.ROOT,
@@ -99,6 +119,11 @@ public final class BenchConvCommand implements Callable<Integer> {
         Parallel.threads(),
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    System.out.println(
+        BenchCommand.cpuLine()
+            + " | kernels: "
+            + Kernels.describe()
+            + (busy == 0 ? "" : " | " + busy + " competing busy thread" + (busy == 1 ? "" : "s")));
 
     System.out.println();
     int checkN = quick ? 4 : 100;

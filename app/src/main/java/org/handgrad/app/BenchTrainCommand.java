@@ -27,6 +27,7 @@ import org.handgrad.data.DatasetRegistry;
 import org.handgrad.data.Downloader;
 import org.handgrad.data.Split;
 import org.handgrad.data.SyntheticShapes;
+import org.handgrad.kernels.CpuProfile;
 import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import org.handgrad.models.Models;
@@ -190,6 +191,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         Shapes.str(train.exampleShape()),
         threads(),
         loadAverage());
+    out.println("cpu: " + CpuProfile.current().describe());
     out.printf(
         Locale.ROOT,
         "%-10s %12s %20s %9s %14s%n",

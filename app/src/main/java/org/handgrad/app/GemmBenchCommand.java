@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.handgrad.kernels.Gemm;
+import org.handgrad.kernels.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +40,13 @@ final class GemmBenchCommand implements Runnable {
   boolean conv;
 
   @Option(
+      names = "--cpu-time",
+      description =
+          "Time the calling thread's CPU time instead of wall time (needs --threads 1): the speed"
+              + " per core on a busy machine; pairs with scripts/bench_gemm_numpy.py --cpu-time.")
+  boolean cpuTime;
+
+  @Option(
       names = "--dtype",
       paramLabel = "f32|f64|both",
       defaultValue = "both",
@@ -64,7 +72,16 @@ final class GemmBenchCommand implements Runnable {
     if (!List.of("f32", "f64", "both").contains(dtype)) {
       throw new IllegalArgumentException("bench gemm: --dtype must be f32, f64 or both: " + dtype);
     }
+    if (cpuTime && Parallel.threads() != 1) {
+      throw new IllegalArgumentException(
+          "bench gemm: --cpu-time measures the calling thread only; add --threads 1 (have "
+              + Parallel.threads()
+              + ")");
+    }
     options.printHeader(System.out, "handgrad bench gemm");
+    if (cpuTime) {
+      System.out.println("(times are the calling thread's CPU time, not wall time)");
+    }
     warmUp(f32, f64);
     BenchCommand.Table table =
         new BenchCommand.Table(
@@ -184,7 +201,8 @@ final class GemmBenchCommand implements Runnable {
     return BenchCommand.medianSeconds(
         () -> Gemm.sgemm(c, 0, n, a, 0, lda, cs.transA(), b, 0, ldb, cs.transB(), m, n, k, 1f, 0f),
         options.warmup,
-        options.runs);
+        options.runs,
+        cpuTime);
   }
 
   private double timeDouble(Case cs) {
@@ -206,7 +224,8 @@ final class GemmBenchCommand implements Runnable {
     return BenchCommand.medianSeconds(
         () -> Gemm.dgemm(c, 0, n, a, 0, lda, cs.transA(), b, 0, ldb, cs.transB(), m, n, k, 1, 0),
         options.warmup,
-        options.runs);
+        options.runs,
+        cpuTime);
   }
 
   private static String gflops(Case cs, double seconds) {

@@ -68,6 +68,7 @@ public final class ActivationKernels {
     Parallel.forRange(
         n,
         GRAIN,
+        n,
         (s, e) -> {
           if (vector) {
             ElementwiseVector.forward(f, y, yOff + s, x, xOff + s, e - s);
@@ -96,6 +97,7 @@ public final class ActivationKernels {
     Parallel.forRange(
         n,
         GRAIN,
+        n,
         (s, e) -> {
           if (vector) {
             ElementwiseVector.backward(f, dx, dxOff + s, dy, dyOff + s, c, cOff + s, e - s);

@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  * block, the corner 1 x 1. The scalar twin is {@link GemmScalar}'s NT loop.
  */
 final class DgemmDot {
-  private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> S = Species.D;
   private static final int L = S.length();
 
   /** Rows of A per register block. */

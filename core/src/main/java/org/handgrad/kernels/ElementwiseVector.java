@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ElementwiseVector {
   private ElementwiseVector() {}
 
-  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> F = Species.F;
   static final int LF = F.length();
 
   // ---------------------------------------------------------------- lane-wise FloatMath

@@ -13,9 +13,9 @@ package org.handgrad.kernels;
  *       {@code -Dhandgrad.kernels.scalar=true} (read once at start-up);
  *   <li>the JVM was started without {@code --add-modules jdk.incubator.vector}, so the incubator
  *       module is absent (the classes that use it are then never loaded);
- *   <li>the hardware vectors are too narrow: on x86 below 256 bits (no AVX2 means no hardware FMA,
- *       which the Vector API would then emulate slowly), elsewhere below 128 bits. ARM's 128-bit
- *       NEON has FMA and takes the vector kernels.
+ *   <li>the vectors ({@link CpuProfile#vectorBits()}) are too narrow: on x86 below 256 bits (no
+ *       AVX2 means no hardware FMA, which the Vector API would then emulate slowly), elsewhere
+ *       below 128 bits. ARM's 128-bit NEON has FMA and takes the vector kernels.
  * </ul>
  */
 public final class Kernels {
@@ -79,17 +79,13 @@ public final class Kernels {
       return "scalar (Vector API unavailable: needs --add-modules jdk.incubator.vector, and AVX2 on"
           + " x86)";
     }
-    return "vector (" + VectorInfo.bitSize() + "-bit)";
+    return "vector (" + CpuProfile.current().vectorBits() + "-bit)";
   }
 
   private static boolean detectVector() {
-    // Check for the module before touching any class that links against it: without the module,
-    // loading such a class would throw NoClassDefFoundError.
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return false;
-    }
+    // CpuProfile reports 0 bits when the incubator module is absent.
     String arch = System.getProperty("os.arch", "");
     boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
-    return VectorInfo.bitSize() >= (x86 ? 256 : 128);
+    return CpuProfile.current().vectorBits() >= (x86 ? 256 : 128);
   }
 }

@@ -15,10 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class NormColumnsVector {
   private NormColumnsVector() {}
 
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> D = Species.D;
   private static final VectorSpecies<Float> FH =
       VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = Species.F;
   private static final int L = D.length();
   private static final int LF = F.length();
 

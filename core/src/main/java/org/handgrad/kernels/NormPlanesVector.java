@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class NormPlanesVector {
   private NormPlanesVector() {}
 
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> D = Species.D;
   private static final VectorSpecies<Float> F =
       VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final int L = D.length();

@@ -80,11 +80,22 @@ public final class Parallel {
   }
 
   /**
-   * Iterations a worker spins looking for the next job before it parks. Kernels are often called
-   * back to back (layer after layer); spinning ~tens of microseconds saves the unpark latency
-   * without burning a core when the process is idle.
+   * How long a waiting thread spins before it parks: a worker between jobs, the caller waiting for
+   * the last chunks. Kernels are often called back to back (layer after layer), and spinning a few
+   * tens of microseconds saves the unpark latency; parking after that means an idle or
+   * oversubscribed machine does not lose a core to spinning. A time rather than an iteration count,
+   * because the spin-wait instruction (x86 PAUSE) takes about 10 cycles on older Intel cores, about
+   * 140 on Skylake and later and 65 on Zen: 2,000 iterations meant 7 to 100 us.
    */
-  private static final int SPIN_BEFORE_PARK = 2_000;
+  static final long SPIN_NANOS = 30_000;
+
+  /**
+   * Below this much work (see {@link #forRange(int, int, long, RangeBody)}) a loop stays on the
+   * calling thread: waking a parked pool thread and handing it a chunk costs 5-50 us, and on a busy
+   * machine the woken thread may not get a core for a scheduler tick (ms) while the caller waits
+   * for its chunk. 2^17 elementary operations take about 20-100 us on one core.
+   */
+  public static final long MIN_PARALLEL_WORK = 1L << 17;
 
   private static final ReentrantLock POOL_LOCK = new ReentrantLock();
   private static volatile int threads = configuredThreads();
@@ -135,6 +146,61 @@ public final class Parallel {
           int start = c * grain;
           body.run(start, Math.min(n, start + grain));
         });
+  }
+
+  /**
+   * As {@link #forRange(int, int, RangeBody)}, but on the calling thread alone when {@code work} is
+   * below {@link #MIN_PARALLEL_WORK}: the same chunks in ascending order, so the result is the same
+   * either way.
+   *
+   * @param n number of indices, at least 0
+   * @param grain indices per chunk, at least 1
+   * @param work estimate of the whole loop's elementary operations (multiply-adds, elements read or
+   *     written), at least 0
+   * @param body called once per chunk with its range
+   */
+  public static void forRange(int n, int grain, long work, RangeBody body) {
+    if (work < 0) {
+      throw new IllegalArgumentException("Parallel.forRange: work=" + work + " must be >= 0");
+    }
+    if (work >= MIN_PARALLEL_WORK) {
+      forRange(n, grain, body);
+      return;
+    }
+    if (n < 0 || grain < 1) {
+      throw new IllegalArgumentException(
+          "Parallel.forRange: need n >= 0 and grain >= 1, got n=" + n + ", grain=" + grain);
+    }
+    int chunks = (int) (((long) n + grain - 1) / grain);
+    for (int c = 0; c < chunks; c++) {
+      int start = c * grain;
+      body.run(start, Math.min(n, start + grain));
+    }
+  }
+
+  /**
+   * As {@link #forChunks(int, ChunkBody)}, but on the calling thread alone when {@code work} is
+   * below {@link #MIN_PARALLEL_WORK} (the same chunks in ascending order).
+   *
+   * @param chunks number of chunks, at least 0
+   * @param work estimate of the whole loop's elementary operations, at least 0
+   * @param body called once per chunk
+   */
+  public static void forChunks(int chunks, long work, ChunkBody body) {
+    if (chunks < 0 || work < 0) {
+      throw new IllegalArgumentException(
+          "Parallel.forChunks: need chunks >= 0 and work >= 0, got chunks="
+              + chunks
+              + ", work="
+              + work);
+    }
+    if (work < MIN_PARALLEL_WORK) {
+      for (int c = 0; c < chunks; c++) {
+        body.run(c);
+      }
+      return;
+    }
+    forChunks(chunks, body);
   }
 
   /**
@@ -250,10 +316,13 @@ public final class Parallel {
     }
 
     void awaitDone() {
-      int spins = 0;
-      while (finished.get() < chunks) {
-        if (spins++ < SPIN_BEFORE_PARK) {
+      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      boolean spinning = true;
+      for (int i = 1; finished.get() < chunks; i++) {
+        if (spinning) {
           Thread.onSpinWait();
+          // Read the clock now and then only: nanoTime costs about as much as a few PAUSEs.
+          spinning = (i & 63) != 0 || System.nanoTime() < spinUntil;
         } else {
           LockSupport.park(this);
         }
@@ -287,16 +356,16 @@ public final class Parallel {
     @Override
     public void run() {
       Job seen = null;
-      int spins = 0;
-      while (true) {
+      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      for (int i = 1; ; i++) {
         Job job = current;
         if (job != null && job != seen) {
           seen = job;
-          spins = 0;
           if (index < job.helpers) {
             job.work();
           }
-        } else if (spins++ < SPIN_BEFORE_PARK) {
+          spinUntil = System.nanoTime() + SPIN_NANOS;
+        } else if ((i & 63) != 0 || System.nanoTime() < spinUntil) {
           Thread.onSpinWait();
         } else {
           // An unpark that raced ahead of this park leaves a permit, so no wake-up is lost.

@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Pool2dVector {
   private Pool2dVector() {}
 
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = Species.F;
   private static final int L = F.length();
   private static final float TWO_23 = 8388608f;
   private static final int TWO_23_BITS = 0x4B000000;

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class RecurrentCellsVector {
   private RecurrentCellsVector() {}
 
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> S = Species.F;
 
   /** 1 / (1 + exp(-x)); exp overflows to +inf for x below ~-88 and gives exactly 0. */
   private static FloatVector sigmoid(FloatVector x) {

@@ -112,6 +112,7 @@ public final class RowOps {
     Parallel.forRange(
         rows,
         softmaxRowGrain(cols),
+        (long) rows * cols,
         (r0, r1) -> {
           if (vector) {
             RowOpsVector.ssoftmax(r0, r1, cols, y, yOff, ldy, x, xOff, ldx);
@@ -145,6 +146,7 @@ public final class RowOps {
     Parallel.forRange(
         rows,
         softmaxRowGrain(cols),
+        (long) rows * cols,
         (r0, r1) -> {
           if (vector) {
             RowOpsVector.ssoftmaxBackward(
@@ -161,6 +163,7 @@ public final class RowOps {
     Parallel.forRange(
         rows,
         softmaxRowGrain(cols),
+        (long) rows * cols,
         (r0, r1) -> {
           for (int r = r0; r < r1; r++) {
             int py = yOff + r * ldy;
@@ -203,6 +206,7 @@ public final class RowOps {
     Parallel.forRange(
         rows,
         softmaxRowGrain(cols),
+        (long) rows * cols,
         (r0, r1) -> {
           for (int r = r0; r < r1; r++) {
             int pd = dxOff + r * lddx;

@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  * block, the corner 1 x 1. The scalar twin is {@link GemmScalar}'s NT loop.
  */
 final class SgemmDot {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> S = Species.F;
   private static final int L = S.length();
 
   /** Rows of A per register block. */

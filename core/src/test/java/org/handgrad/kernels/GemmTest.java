@@ -30,11 +30,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GemmTest {
   /**
-   * Sizes around the vector lanes (8 float, 4 double), the tiles (5 x 16, 5 x 8) and multiples of 6
-   * (a 6-row tile), and primes.
+   * Sizes around the vector lanes (8 float and 4 double at 256 bits, 16 and 8 at 512), the tiles (5
+   * x 16 and 5 x 8 at 256 bits, 8 x 32 and 8 x 16 at 512) and multiples of 6 (a 6-row tile), and
+   * primes.
    */
   static final int[] AWKWARD = {
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 61, 127, 257
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 23, 31, 32, 33, 61, 127, 257
   };
 
   private final int savedThreads = Parallel.threads();
@@ -49,12 +50,16 @@ class GemmTest {
   static Stream<GemmCase> awkwardCases() {
     List<GemmCase> cases = new ArrayList<>();
     List<Integer> mSizes = new ArrayList<>(box(AWKWARD));
-    mSizes.addAll(List.of(39, 41, 139, 141)); // around MC of double (40) and float (140)
+    // around MC of this run's blocks (CpuProfile: 140 float and 40 double at 256 bits)
+    mSizes.addAll(
+        List.of(SgemmVector.MC - 1, SgemmVector.MC + 1, DgemmVector.MC - 1, DgemmVector.MC + 1));
     List<Integer> nSizes = new ArrayList<>(box(AWKWARD));
-    nSizes.addAll(List.of(2049, 3073)); // past NC of double (2048) and float (3072)
+    nSizes.addAll(List.of(SgemmVector.NC + 1, DgemmVector.NC + 1)); // past NC
     List<Integer> kSizes = new ArrayList<>(box(AWKWARD));
-    // around KC (float 256, double 512), uneven K blocks, several K blocks
+    // around KC (256 float and 512 double at 256 bits), uneven K blocks, several K blocks
     kSizes.addAll(List.of(255, 256, 300, 511, 512, 513, 1031));
+    kSizes.addAll(
+        List.of(SgemmVector.KC - 1, SgemmVector.KC + 1, DgemmVector.KC - 1, DgemmVector.KC + 1));
     for (boolean ta : new boolean[] {false, true}) {
       for (boolean tb : new boolean[] {false, true}) {
         for (int m : mSizes) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -184,7 +186,60 @@ class ParallelTest {
   }
 
   @Test
+  void smallWorkStaysOnTheCallingThreadInChunkOrder() {
+    Parallel.setThreads(4);
+    Thread caller = Thread.currentThread();
+    List<Integer> order = new ArrayList<>();
+    Parallel.forRange(
+        1003,
+        64,
+        Parallel.MIN_PARALLEL_WORK - 1,
+        (start, end) -> {
+          assertSame(caller, Thread.currentThread());
+          assertEquals(Math.min(1003, start + 64), end);
+          order.add(start);
+        });
+    assertEquals(16, order.size());
+    for (int c = 0; c < order.size(); c++) {
+      assertEquals(c * 64, order.get(c));
+    }
+    List<Integer> chunks = new ArrayList<>();
+    Parallel.forChunks(
+        5,
+        0,
+        c -> {
+          assertSame(caller, Thread.currentThread());
+          chunks.add(c);
+        });
+    assertEquals(List.of(0, 1, 2, 3, 4), chunks);
+  }
+
+  @Test
+  void largeWorkStillSpreadsOverThePool() {
+    Parallel.setThreads(2);
+    Set<Thread> seen = ConcurrentHashMap.newKeySet();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    Parallel.forChunks(
+        2,
+        Parallel.MIN_PARALLEL_WORK,
+        c -> {
+          seen.add(Thread.currentThread());
+          while (seen.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+          }
+        });
+    assertEquals(2, seen.size());
+  }
+
+  @Test
   void rejectsBadArguments() {
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class, () -> Parallel.forRange(10, 1, -1, (s, f) -> {}));
+    assertTrue(bad.getMessage().contains("work=-1"), bad.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(10, 0, 0, (s, f) -> {}));
+    assertThrows(IllegalArgumentException.class, () -> Parallel.forChunks(-1, 0, c -> {}));
+    assertThrows(IllegalArgumentException.class, () -> Parallel.forChunks(3, -5, c -> {}));
     assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
     assertThrows(IllegalArgumentException.class, () -> Parallel.forChunks(-1, c -> {}));
     assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(10, 0, (s, e) -> {}));

@@ -379,6 +379,7 @@ public final class Attention {
     Parallel.forRange(
         heads,
         HEAD_GRAIN,
+        (long) heads * d.s() * d.t() * d.dh(),
         (start, end) -> {
           for (int bh = start; bh < end; bh++) {
             int b = bh / d.h();
@@ -413,6 +414,7 @@ public final class Attention {
     Parallel.forRange(
         heads,
         HEAD_GRAIN,
+        (long) heads * d.s() * d.t() * d.dh(),
         (start, end) -> {
           for (int bh = start; bh < end; bh++) {
             int b = bh / d.h();
@@ -452,6 +454,7 @@ public final class Attention {
     Parallel.forRange(
         heads,
         HEAD_GRAIN,
+        (long) heads * d.s() * d.t() * d.dh(),
         (start, end) -> {
           for (int bh = start; bh < end; bh++) {
             int b = bh / d.h();
@@ -476,6 +479,7 @@ public final class Attention {
     Parallel.forRange(
         heads,
         HEAD_GRAIN,
+        (long) heads * d.s() * d.t() * d.dh(),
         (start, end) -> {
           for (int bh = start; bh < end; bh++) {
             int b = bh / d.h();

@@ -327,7 +327,7 @@ final class ChannelNorm {
    * sums in a fixed order, so results do not depend on the thread count.
    */
   static void forPlanes(int planes, int hw, Parallel.RangeBody kernel) {
-    Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, hw)), kernel);
+    Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, hw)), (long) planes * hw, kernel);
   }
 
   /** Repeats per-channel values for every plane n*C + c. */

@@ -184,6 +184,7 @@ public final class Conv {
     int chunks = Math.min(N, MAX_IMAGE_CHUNKS);
     Parallel.forChunks(
         chunks,
+        (long) N * F * K * L,
         c -> {
           Tensor cols = Tensor.zeros(x.dtype(), K * L); // column matrix (K, L), one per chunk
           for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
@@ -233,6 +234,7 @@ public final class Conv {
     Tensor partial = Tensor.zeros(dt, chunks * stride);
     Parallel.forChunks(
         chunks,
+        2L * N * F * K * L,
         c -> {
           Tensor cols = Tensor.zeros(dt, K * L); // column matrix (K, L) of one image
           Tensor dcols = Tensor.zeros(dt, K * L); // its gradient

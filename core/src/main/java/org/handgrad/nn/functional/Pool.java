@@ -136,6 +136,7 @@ public final class Pool {
     Parallel.forRange(
         d[0] * d[1],
         planesPerChunk(H, W),
+        (long) d[0] * d[1] * H * W,
         (p0, p1) -> {
           int o = p0 * HO * WO, xo = xc.offset() + p0 * H * W, planes = p1 - p0;
           if (f32) {
@@ -169,6 +170,7 @@ public final class Pool {
     Parallel.forRange(
         d[0] * d[1],
         planesPerChunk(H, W),
+        (long) d[0] * d[1] * H * W,
         (p0, p1) -> {
           int xo = p0 * H * W, o = p0 * HO * WO, planes = p1 - p0;
           if (dt == DType.FLOAT32) {
@@ -269,6 +271,7 @@ public final class Pool {
     Parallel.forRange(
         d[0] * d[1],
         planesPerChunk(H, W),
+        (long) d[0] * d[1] * H * W,
         (p0, p1) -> {
           int o = p0 * HO * WO, xo = xc.offset() + p0 * H * W, planes = p1 - p0;
           if (x.dtype() == DType.FLOAT32) {
@@ -301,6 +304,7 @@ public final class Pool {
     Parallel.forRange(
         d[0] * d[1],
         planesPerChunk(H, W),
+        (long) d[0] * d[1] * H * W,
         (p0, p1) -> {
           int xo = p0 * H * W, o = g.offset() + p0 * HO * WO, planes = p1 - p0;
           if (dt == DType.FLOAT32) {
