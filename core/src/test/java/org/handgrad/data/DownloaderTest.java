@@ -226,8 +226,11 @@ class DownloaderTest {
 
   @Test
   void stalledServerTimesOutAndKeepsThePartialFile() {
-    server.stallMillis = 3000;
-    Downloader impatient = new Downloader(Duration.ofSeconds(5), Duration.ofMillis(300));
+    // The read timeout also covers the wait for the response headers, so it must outlast a
+    // loaded machine's scheduling delays (300 ms did not at a load average of 30); the stall
+    // itself is longer still, so only the stall can trip it.
+    server.stallMillis = 8000;
+    Downloader impatient = new Downloader(Duration.ofSeconds(5), Duration.ofMillis(1500));
     IOException e =
         assertThrows(
             IOException.class,
