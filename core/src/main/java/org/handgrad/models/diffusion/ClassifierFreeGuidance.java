@@ -61,7 +61,8 @@ public final class ClassifierFreeGuidance {
   public static Tensor guide(Tensor cond, Tensor uncond, double w) {
     Images.require("guide", "cond", cond);
     Images.requireLike("guide", "cond", cond, "uncond", uncond);
-    return uncond.add(cond.sub(uncond).mul(w));
+    // uncond + w (cond - uncond) = w cond + (1 - w) uncond, one pass
+    return Images.combine(w, cond, 1 - w, uncond);
   }
 
   /**

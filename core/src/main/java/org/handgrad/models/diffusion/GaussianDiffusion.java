@@ -158,8 +158,11 @@ public final class GaussianDiffusion {
    */
   public Tensor qSample(Tensor x0, int[] t, Tensor noise) {
     checkBatch("qSample", x0, t, "noise", noise);
-    return x0.mul(Images.extract(sqrtAlphasCumprod, t, x0))
-        .addi(noise.mul(Images.extract(sqrtOneMinusAlphasCumprod, t, x0)));
+    return Images.combine(
+        Images.gather(sqrtAlphasCumprod, t),
+        x0,
+        Images.gather(sqrtOneMinusAlphasCumprod, t),
+        noise);
   }
 
   /**
@@ -172,8 +175,12 @@ public final class GaussianDiffusion {
    */
   public Tensor predictStartFromNoise(Tensor xt, int[] t, Tensor noise) {
     checkBatch("predictStartFromNoise", xt, t, "noise", noise);
-    return xt.mul(Images.extract(sqrtRecipAlphasCumprod, t, xt))
-        .subi(noise.mul(Images.extract(sqrtRecipm1AlphasCumprod, t, xt)));
+    double[] r = Images.gather(sqrtRecipAlphasCumprod, t);
+    double[] rm1 = Images.gather(sqrtRecipm1AlphasCumprod, t);
+    for (int n = 0; n < t.length; n++) {
+      rm1[n] = -rm1[n];
+    }
+    return Images.combine(r, xt, rm1, noise);
   }
 
   /**
@@ -186,9 +193,13 @@ public final class GaussianDiffusion {
    */
   public Tensor predictNoiseFromStart(Tensor xt, int[] t, Tensor x0) {
     checkBatch("predictNoiseFromStart", xt, t, "x0", x0);
-    return xt.mul(Images.extract(sqrtRecipAlphasCumprod, t, xt))
-        .subi(x0)
-        .divi(Images.extract(sqrtRecipm1AlphasCumprod, t, xt));
+    double[] a = new double[t.length];
+    double[] b = new double[t.length];
+    for (int n = 0; n < t.length; n++) {
+      a[n] = sqrtRecipAlphasCumprod[t[n]] / sqrtRecipm1AlphasCumprod[t[n]];
+      b[n] = -1 / sqrtRecipm1AlphasCumprod[t[n]];
+    }
+    return Images.combine(a, xt, b, x0);
   }
 
   /**
@@ -201,9 +212,11 @@ public final class GaussianDiffusion {
    */
   public Tensor predictV(Tensor x0, int[] t, Tensor noise) {
     checkBatch("predictV", x0, t, "noise", noise);
-    return noise
-        .mul(Images.extract(sqrtAlphasCumprod, t, x0))
-        .subi(x0.mul(Images.extract(sqrtOneMinusAlphasCumprod, t, x0)));
+    double[] s = Images.gather(sqrtOneMinusAlphasCumprod, t);
+    for (int n = 0; n < t.length; n++) {
+      s[n] = -s[n];
+    }
+    return Images.combine(Images.gather(sqrtAlphasCumprod, t), noise, s, x0);
   }
 
   /**
@@ -217,8 +230,11 @@ public final class GaussianDiffusion {
    */
   public Tensor predictStartFromV(Tensor xt, int[] t, Tensor v) {
     checkBatch("predictStartFromV", xt, t, "v", v);
-    return xt.mul(Images.extract(sqrtAlphasCumprod, t, xt))
-        .subi(v.mul(Images.extract(sqrtOneMinusAlphasCumprod, t, xt)));
+    double[] s = Images.gather(sqrtOneMinusAlphasCumprod, t);
+    for (int n = 0; n < t.length; n++) {
+      s[n] = -s[n];
+    }
+    return Images.combine(Images.gather(sqrtAlphasCumprod, t), xt, s, v);
   }
 
   /**
@@ -235,12 +251,12 @@ public final class GaussianDiffusion {
   public Posterior qPosterior(Tensor x0, Tensor xt, int[] t) {
     checkBatch("qPosterior", x0, t, "xt", xt);
     Tensor mean =
-        x0.mul(Images.extract(posteriorMeanCoef1, t, x0))
-            .addi(xt.mul(Images.extract(posteriorMeanCoef2, t, x0)));
+        Images.combine(
+            Images.gather(posteriorMeanCoef1, t), x0, Images.gather(posteriorMeanCoef2, t), xt);
     return new Posterior(
         mean,
-        Images.extract(posteriorVariance, t, x0),
-        Images.extract(posteriorLogVarianceClipped, t, x0));
+        Images.perSample(Images.gather(posteriorVariance, t), x0),
+        Images.perSample(Images.gather(posteriorLogVarianceClipped, t), x0));
   }
 
   // ---------------------------------------------------------------- training
@@ -383,6 +399,7 @@ public final class GaussianDiffusion {
    * @return x_{t-1}, shape (N, C, H, W)
    */
   public Tensor pSample(Denoiser denoiser, Tensor xt, int t, SampleOptions options, Tensor noise) {
+    checkStep("pSample", t);
     Images.requireLike("pSample", "xt", xt, "noise", noise);
     Predictions p =
         modelPredictions(denoiser, xt, t, options.conditioning(), options.clipDenoised());
@@ -393,7 +410,7 @@ public final class GaussianDiffusion {
       return q.mean();
     }
     // sigma = exp(log(beta~) / 2), as in the reference code
-    return q.mean().addi(noise.mul(Math.exp(0.5 * posteriorLogVarianceClipped[t])));
+    return Images.combine(1, q.mean(), Math.exp(0.5 * posteriorLogVarianceClipped[t]), noise);
   }
 
   /**
@@ -404,6 +421,7 @@ public final class GaussianDiffusion {
    */
   public Tensor pSample(Denoiser denoiser, Tensor xt, int t, SampleOptions options, Rng rng) {
     Images.require("pSample", "xt", xt);
+    checkStep("pSample", t);
     Tensor noise = t > 0 ? rng.randn(xt.dtype(), xt.shape()) : Tensor.zerosLike(xt);
     return pSample(denoiser, xt, t, options, noise);
   }
@@ -488,6 +506,7 @@ public final class GaussianDiffusion {
       Tensor noise) {
     checkEta(eta);
     checkStep("ddimStep", t);
+    Images.require("ddimStep", "xt", xt);
     if (tNext < -1 || tNext >= t) {
       throw new IllegalArgumentException(
           "ddimStep: next step must be in [-1, t=" + t + "), got " + tNext);
@@ -500,11 +519,8 @@ public final class GaussianDiffusion {
     double sigma = eta * Math.sqrt((1 - aNext) / (1 - a) * (1 - a / aNext));
     // 1 - abar' - sigma^2 >= (1 - abar')(1 - eta^2) >= 0 for eta <= 1; max() absorbs rounding
     double c = Math.sqrt(Math.max(0, 1 - aNext - sigma * sigma));
-    Tensor out = p.x0().mul(Math.sqrt(aNext)).addi(p.eps().mul(c));
-    if (sigma > 0) {
-      out.addi(noise.mul(sigma));
-    }
-    return out;
+    Tensor out = Images.combine(Math.sqrt(aNext), p.x0(), c, p.eps());
+    return sigma > 0 ? Images.combine(1, out, sigma, noise) : out;
   }
 
   /**

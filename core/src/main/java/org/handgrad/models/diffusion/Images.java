@@ -28,8 +28,9 @@ final class Images {
     }
   }
 
-  /** Requires b to have a's shape and dtype. */
+  /** Requires a of shape (N, C, H, W) and b of a's shape and dtype. */
   static void requireLike(String op, String nameA, Tensor a, String nameB, Tensor b) {
+    require(op, nameA, a);
     require(op, nameB, b);
     if (!a.sameShape(b) || a.dtype() != b.dtype()) {
       throw new IllegalArgumentException(
@@ -70,6 +71,15 @@ final class Images {
     }
   }
 
+  /** buffer[t[n]] for each n ("extract" in DDPM code). */
+  static double[] gather(double[] buffer, int[] t) {
+    double[] c = new double[t.length];
+    for (int n = 0; n < t.length; n++) {
+      c[n] = buffer[t[n]];
+    }
+    return c;
+  }
+
   /**
    * coef[n] as a tensor of shape (N, 1, 1, 1) in {@code like}'s dtype, which broadcasts over the
    * image dimensions.
@@ -80,13 +90,53 @@ final class Images {
   }
 
   /**
-   * buffer[t[n]] for each n, shape (N, 1, 1, 1) in {@code like}'s dtype ("extract" in DDPM code).
+   * out[n, ...] = a[n] x[n, ...] + b[n] y[n, ...], the one operation every forward-process formula
+   * is made of. Each element is computed in double and rounded once to the images' dtype; one pass
+   * over raw arrays (the broadcasting Tensor ops would make three).
+   *
+   * @param x shape (N, C, H, W)
+   * @param y same shape and dtype as x
+   * @return shape (N, C, H, W), x's dtype
    */
-  static Tensor extract(double[] buffer, int[] t, Tensor like) {
-    double[] c = new double[t.length];
-    for (int n = 0; n < t.length; n++) {
-      c[n] = buffer[t[n]];
+  static Tensor combine(double[] a, Tensor x, double[] b, Tensor y) {
+    int n = x.shape(0);
+    int per = x.size() / n;
+    Tensor xc = x.contiguous();
+    Tensor yc = y.contiguous();
+    Tensor out = Tensor.zeros(x.dtype(), x.shape());
+    if (x.dtype() == DType.FLOAT64) {
+      double[] xs = xc.doubleStorage();
+      double[] ys = yc.doubleStorage();
+      double[] o = out.doubleStorage();
+      int xo = xc.offset();
+      int yo = yc.offset();
+      for (int i = 0; i < n; i++) {
+        for (int j = i * per; j < (i + 1) * per; j++) {
+          o[j] = a[i] * xs[xo + j] + b[i] * ys[yo + j];
+        }
+      }
+    } else {
+      float[] xs = xc.floatStorage();
+      float[] ys = yc.floatStorage();
+      float[] o = out.floatStorage();
+      int xo = xc.offset();
+      int yo = yc.offset();
+      for (int i = 0; i < n; i++) {
+        for (int j = i * per; j < (i + 1) * per; j++) {
+          o[j] = (float) (a[i] * xs[xo + j] + b[i] * ys[yo + j]);
+        }
+      }
     }
-    return perSample(c, like);
+    return out;
+  }
+
+  /** {@link #combine} with the same a and b for every sample. */
+  static Tensor combine(double a, Tensor x, double b, Tensor y) {
+    int n = x.shape(0);
+    double[] as = new double[n];
+    double[] bs = new double[n];
+    java.util.Arrays.fill(as, a);
+    java.util.Arrays.fill(bs, b);
+    return combine(as, x, bs, y);
   }
 }

@@ -69,7 +69,7 @@ public final class RectifiedFlow {
     for (int i = 0; i < t.length; i++) {
       oneMinus[i] = 1 - t[i];
     }
-    return x0.mul(Images.perSample(oneMinus, x0)).addi(noise.mul(Images.perSample(t, x0)));
+    return Images.combine(oneMinus, x0, t, noise);
   }
 
   /**
@@ -158,7 +158,7 @@ public final class RectifiedFlow {
   public Tensor eulerStep(Denoiser denoiser, Tensor x, double t, double tNext, Conditioning c) {
     checkStep("eulerStep", t, tNext);
     Tensor v = velocityAt(denoiser, x, t, c);
-    return x.add(v.mul(tNext - t));
+    return Images.combine(1, x, tNext - t, v);
   }
 
   /**
@@ -175,9 +175,9 @@ public final class RectifiedFlow {
     checkStep("heunStep", t, tNext);
     double h = tNext - t;
     Tensor v1 = velocityAt(denoiser, x, t, c);
-    Tensor predictor = x.add(v1.mul(h));
+    Tensor predictor = Images.combine(1, x, h, v1);
     Tensor v2 = velocityAt(denoiser, predictor, tNext, c);
-    return x.add(v1.addi(v2).muli(0.5 * h));
+    return Images.combine(1, x, 0.5 * h, Images.combine(1, v1, 1, v2));
   }
 
   /**
