@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       CaptionCommand.class,
       LabCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      GenerateCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

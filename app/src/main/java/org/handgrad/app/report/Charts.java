@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.handgrad.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -162,6 +163,43 @@ public final class Charts {
     chart.getStyler().setYAxisDecimalPattern("0.0");
     chart.getStyler().setXAxisDecimalPattern("0");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    save(chart, png);
+  }
+
+  /**
+   * Writes the alpha-bar curves of diffusion schedules, abar_t against the step t (Nichol and
+   * Dhariwal 2021, figure 5): how much of the signal survives at each step.
+   *
+   * @param curves schedule name to abar_t for t in [0, T), in plotting order (at most four)
+   */
+  public static void alphaBarCurves(Map<String, double[]> curves, String title, Path png)
+      throws IOException {
+    if (curves.isEmpty() || curves.size() > 4) {
+      throw new IllegalArgumentException(
+          "alphaBarCurves: need one to four curves, got " + curves.size());
+    }
+    XYChart chart = chart(title, "step t", "alpha-bar (signal fraction)");
+    Color[] colours = {BLUE, ORANGE, GREEN, GREY};
+    int c = 0;
+    for (Map.Entry<String, double[]> e : curves.entrySet()) {
+      double[] abar = e.getValue();
+      double[] x = new double[abar.length];
+      for (int t = 0; t < x.length; t++) {
+        x[t] = t + 1; // abar_t is the signal left after step t + 1 (1-based) of T
+      }
+      XYSeries s = chart.addSeries(e.getKey(), x, abar);
+      s.setMarker(SeriesMarkers.NONE);
+      s.setLineColor(colours[c++]);
+      s.setLineWidth(2.5f);
+    }
+    int steps = curves.values().iterator().next().length;
+    chart.getStyler().setXAxisMin(0.0);
+    chart.getStyler().setXAxisMax(axisEnd(steps)); // a round end gives evenly spaced ticks
+    chart.getStyler().setYAxisMin(0.0);
+    chart.getStyler().setYAxisMax(1.0);
+    chart.getStyler().setYAxisDecimalPattern("0.0#");
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     save(chart, png);
   }
 
