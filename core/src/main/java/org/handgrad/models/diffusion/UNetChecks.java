@@ -83,7 +83,7 @@ public final class UNetChecks {
     if (largest < 1e-12) {
       // Zero in exact arithmetic (the key projection's bias: it adds one constant to a row of
       // scores, which the softmax ignores): two round-offs, compared by their absolute difference.
-      return new GradCheckResult("model_unet", input + " (abs)", diff, 1e-9);
+      return new GradCheckResult("model_unet", input + " (abs)", diff, ModelChecks.TOLERANCE);
     }
     // Relative to the tensor's largest element, not element by element: among its 2,199 elements
     // some gradients are ~1e-8 by chance, where the difference's round-off (~1e-11) alone is a
