@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
       GemmBenchCommand.class,
       BenchConvCommand.class,
       BenchTrainCommand.class,
-      ActBenchCommand.class
+      ActBenchCommand.class,
+      UnetBenchCommand.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -73,6 +73,7 @@ public final class ModelChecks {
     m.put("model_bn_cnn", ModelChecks::bnCnn);
     m.putAll(org.handgrad.models.transformer.TransformerChecks.checks());
     m.put("model_vit", ModelChecks::vit);
+    m.putAll(org.handgrad.models.diffusion.UNetChecks.checks());
     return m;
   }
 

@@ -315,7 +315,7 @@ public final class Conv {
       throw new IllegalArgumentException(
           op + ": the " + k + "-wide filter does not fit " + sizeName + " + 2*pad" + where);
     }
-    if (span % p.stride() != 0) {
+    if (span % p.stride() != 0 && !p.floorOutput()) {
       throw new IllegalArgumentException(
           op
               + ": "

@@ -1,0 +1,102 @@
+package org.handgrad.models.diffusion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.handgrad.models.ModelChecks;
+import org.handgrad.nn.GradCheckResult;
+import org.handgrad.nn.Parameter;
+import org.handgrad.nn.checks.ModuleChecks;
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
+
+/**
+ * The float64 gradient check of a whole U-Net through the {@link Denoiser} API: a tiny
+ * class-conditional U-Net (base width 2, widths (2, 4), two levels, embedding 4, 3 classes,
+ * GroupNorm with one group, 2 heads) on (2, 1, 4, 4) images, every path of the reference
+ * architecture (1x1 skips, the stride-2 downsampling, attention, the concatenated skips, the
+ * upsampling, FiLM, the time MLP and the class embedding). The loss is {@code L = sum(out * dout)}
+ * for a fixed random dout, so {@code backward(dout)} returns dL/dx and adds dL/dparam; each is
+ * compared with the fourth-order difference {@link ModelChecks#fivePointGradient} of L, run through
+ * {@code forward(x, t, y)}. One GroupNorm group: with one channel per group the 2 x 2 bottleneck
+ * would normalize 4 values, whose high derivatives make any finite difference poor. The error of a
+ * tensor is {@code max|numeric - analytic| / max|analytic|} (bound 1e-7): with every parameter of a
+ * whole network some elements are tiny by chance, and on those the element-wise relative error
+ * measures the difference's round-off, not the backward pass (the whole-network checks of {@link
+ * ModuleChecks} redraw the input instead, and found no input in 1,000 draws where every element of
+ * this U-Net's gradients exceeds 1e-3).
+ */
+public final class UNetChecks {
+  private UNetChecks() {}
+
+  /** The check, by name, for {@code handgrad gradcheck}. */
+  public static Map<String, Supplier<List<GradCheckResult>>> checks() {
+    return Map.of("model_unet", UNetChecks::tiny);
+  }
+
+  /** The tiny U-Net's configuration. */
+  static UNetConfig tinyConfig() {
+    return new UNetConfig(1, 2, new int[] {2, 4}, 4, 3, 1, 2, DType.FLOAT64, 3);
+  }
+
+  private static List<GradCheckResult> tiny() {
+    UNet net = new UNet(tinyConfig());
+    // Off PyTorch's initialization (gamma = 1, beta = 0 would let a confusion of the two pass).
+    ModuleChecks.perturbParameters(net, new SplittableRandom(14));
+    SplittableRandom rng = new SplittableRandom(15);
+    Tensor x = randn(rng, 2, 1, 4, 4);
+    Tensor dout = randn(rng, 2, 1, 4, 4);
+    // Sample 0 has a real class, sample 1 the null label; times far apart.
+    double[] t = {3, 870};
+    int[] y = {1, 3};
+    net.zeroGrad();
+    net.forward(x, t, y);
+    Tensor dx = net.backward(dout);
+    // L = sum(out * dout), so dL/dx and dL/dparam are what backward(dout) returns.
+    DoubleSupplier loss =
+        () -> {
+          Tensor out = net.forward(x, t, y);
+          double s = 0;
+          for (int i = 0; i < out.size(); i++) {
+            s += out.getFlat(i) * dout.getFlat(i);
+          }
+          return s;
+        };
+    List<GradCheckResult> rows = new ArrayList<>();
+    rows.add(row("dx", ModelChecks.fivePointGradient(loss, x), dx));
+    for (Parameter p : net.parameters()) {
+      rows.add(row("d" + p.name(), ModelChecks.fivePointGradient(loss, p.value()), p.grad()));
+    }
+    return rows;
+  }
+
+  private static GradCheckResult row(String input, Tensor numeric, Tensor analytic) {
+    double largest = 0;
+    double diff = 0;
+    for (int i = 0; i < analytic.size(); i++) {
+      largest = Math.max(largest, Math.abs(analytic.getFlat(i)));
+      diff = Math.max(diff, Math.abs(analytic.getFlat(i) - numeric.getFlat(i)));
+    }
+    if (largest < 1e-12) {
+      // Zero in exact arithmetic (the key projection's bias: it adds one constant to a row of
+      // scores, which the softmax ignores): two round-offs, compared by their absolute difference.
+      return new GradCheckResult("model_unet", input + " (abs)", diff, ModelChecks.TOLERANCE);
+    }
+    // Relative to the tensor's largest element, not element by element: among its 2,199 elements
+    // some gradients are ~1e-8 by chance, where the difference's round-off (~1e-11) alone is a
+    // CS231n relative error of 1e-3 (measured on an earlier two-group variant: 3e-3 on one
+    // element of down.0.film.weight, whose largest element agreed to 1e-10).
+    return new GradCheckResult("model_unet", input, diff / largest, ModelChecks.TOLERANCE);
+  }
+
+  private static Tensor randn(SplittableRandom rng, int... shape) {
+    Tensor t = Tensor.zeros(DType.FLOAT64, shape);
+    for (int i = 0; i < t.size(); i++) {
+      t.setFlat(i, rng.nextGaussian());
+    }
+    return t;
+  }
+}
