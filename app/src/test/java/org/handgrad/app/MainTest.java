@@ -17,7 +17,16 @@ class MainTest {
     Set<String> names = Main.commandLine().getSubcommands().keySet();
     for (String name :
         new String[] {
-          "train", "eval", "predict", "gradcheck", "data", "bench", "caption", "lab", "report"
+          "train",
+          "eval",
+          "predict",
+          "gradcheck",
+          "data",
+          "bench",
+          "caption",
+          "lab",
+          "report",
+          "generate"
         }) {
       assertTrue(names.contains(name), "missing command " + name + " in " + names);
     }
