@@ -16,7 +16,9 @@ class MainTest {
   void everyReadmeCommandIsRegistered() {
     Set<String> names = Main.commandLine().getSubcommands().keySet();
     for (String name :
-        new String[] {"train", "eval", "predict", "gradcheck", "data", "bench", "caption"}) {
+        new String[] {
+          "train", "eval", "predict", "gradcheck", "data", "bench", "caption", "explain"
+        }) {
       assertTrue(names.contains(name), "missing command " + name + " in " + names);
     }
   }
