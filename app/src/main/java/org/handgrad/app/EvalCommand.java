@@ -177,7 +177,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private Split testSplit(RunSpec s, PrintWriter err) throws IOException {
+  Split testSplit(RunSpec s, PrintWriter err) throws IOException {
     Dataset d;
     String name = data != null ? data : s.dataset();
     if (data == null && s.shapes() != null) {

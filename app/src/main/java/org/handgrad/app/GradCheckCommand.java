@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.handgrad.models.InputGradientChecks;
 import org.handgrad.models.ModelChecks;
 import org.handgrad.nn.GradCheckResult;
 import org.handgrad.nn.GradCheckSuite;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./handgrad gradcheck [layer...]}: runs the float64 gradient checks of {@link
- * GradCheckSuite} (layers) and {@link ModelChecks} (whole models, names {@code model_*}) and prints
- * them as the CS231n notebooks do, one row per checked gradient.
+ * GradCheckSuite} (layers) and {@link ModelChecks} (whole models, names {@code model_*}), {@link
+ * InputGradientChecks} (input gradients, {@code input_*}) and prints them as the CS231n notebooks
+ * do, one row per checked gradient.
  */
 @Command(
     name = "gradcheck",
@@ -118,11 +120,13 @@ public final class GradCheckCommand implements Callable<Integer> {
 
   /**
    * The layer checks of {@link GradCheckSuite} followed by the whole-model checks of {@link
-   * ModelChecks} (kept apart in core because nn must not depend on models).
+   * ModelChecks} and the input-gradient checks of {@link InputGradientChecks} (kept apart in core
+   * because nn must not depend on models).
    */
   static Map<String, Supplier<List<GradCheckResult>>> allChecks() {
     Map<String, Supplier<List<GradCheckResult>>> checks = new LinkedHashMap<>(GradCheckSuite.all());
     checks.putAll(ModelChecks.checks());
+    checks.putAll(InputGradientChecks.checks());
     return checks;
   }
 

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvalCommand.class,
       PredictCommand.class,
+      ExplainCommand.class,
       CaptionCommand.class,
       LabCommand.class,
       ReportCommand.class,

@@ -300,7 +300,7 @@ public final class PredictCommand implements Callable<Integer> {
     return sum / n;
   }
 
-  private static Tensor invert(Tensor x) {
+  static Tensor invert(Tensor x) {
     float[] a = x.toFloatArray();
     for (int i = 0; i < a.length; i++) {
       a[i] = 1f - a[i];

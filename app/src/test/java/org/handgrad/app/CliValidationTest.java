@@ -102,8 +102,8 @@ class CliValidationTest {
 
   @Test
   void unknownCommand() throws IOException {
-    CliRun r = CliRun.run(tmp.resolve("home"), "explain");
-    rejected(r, "unknown command 'explain'; commands: help, gradcheck, data, bench, train");
+    CliRun r = CliRun.run(tmp.resolve("home"), "interpret");
+    rejected(r, "unknown command 'interpret'; commands: help, gradcheck, data, bench, train");
     assertFalse(r.out().contains("Usage:"), "no top-level help for a typo:\n" + r.all());
   }
 

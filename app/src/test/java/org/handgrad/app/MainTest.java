@@ -26,7 +26,8 @@ class MainTest {
           "caption",
           "lab",
           "report",
-          "generate"
+          "generate",
+          "explain"
         }) {
       assertTrue(names.contains(name), "missing command " + name + " in " + names);
     }

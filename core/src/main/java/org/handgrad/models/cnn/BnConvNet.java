@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.Regularized;
 import org.handgrad.models.SeedStream;
@@ -65,7 +66,7 @@ import org.handgrad.tensor.Tensor;
  * "dropout.rng_state" when dropout is on. Weights use He (Kaiming) normal init with fan_in (gain
  * sqrt 2; gain 1 for the output layer). L2: {@code 0.5 * reg * sum(W^2)} over the W's.
  */
-public final class BnConvNet implements Model, Classifier, Regularized {
+public final class BnConvNet implements Model, Classifier, Regularized, InputGradients {
   private static final String NAME = "bn-cnn";
 
   /**
@@ -400,6 +401,83 @@ public final class BnConvNet implements Model, Classifier, Regularized {
     return loss;
   }
 
+  /**
+   * {@inheritDoc} "conv{i}" (i from 1) is conv block i's rectified output before any pool, (N, F_i,
+   * H_i, W_i), the features Grad-CAM weighs; "pool{s}" (s from 1) the output of stage s's pool.
+   */
+  @Override
+  public List<String> captureLayers() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < numConvs; i++) {
+      names.add("conv" + (i + 1));
+      if ((i + 1) % config.convsPerStage() == 0) {
+        names.add("pool" + ((i + 1) / config.convsPerStage()));
+      }
+    }
+    return names;
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores in test mode and the gradient of {@code sum(dscores * scores)} with respect to the
+   * images; parameter gradients are zeroed and then hold that surrogate's gradient (see {@link
+   * InputGradients}). The BatchNorm layers use their running statistics, so their backward is the
+   * per-channel scale {@code gamma / sqrt(running_var + eps)}.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param dscores upstream gradient, shape (N, K)
+   * @return scores (N, K) and dx (N, C, H, W)
+   * @throws IllegalStateException before any training step (no running statistics yet)
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    return inputGradient(x, dscores, null);
+  }
+
+  /** As {@link #inputGradient(Tensor, Tensor)}, capturing one of {@link #captureLayers()}. */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores, String layer) {
+    check(x);
+    InputGradients.checkDscores(NAME, x, dscores, config.numClasses());
+    List<String> layers = captureLayers();
+    if (layer != null && !layers.contains(layer)) {
+      throw new IllegalArgumentException(InputGradients.unknownLayer(NAME, layer, layers));
+    }
+    Nets.zeroGrads(params);
+    ConvBlock[] blocks = new ConvBlock[numConvs];
+    Tensor[] outs = new Tensor[numConvs];
+    Tensor h = x;
+    for (int i = 0; i < numConvs; i++) {
+      Forward<ConvBlock> f = convForward(i, h, false);
+      blocks[i] = f.cache();
+      outs[i] = h = f.out();
+    }
+    Forward<Head> head = headForward(h, false);
+    Tensor dh = headBackward(dscores, head.cache());
+    Tensor a = null;
+    Tensor da = null;
+    for (int i = numConvs - 1; i >= 0; i--) {
+      ConvBlock c = blocks[i];
+      if (c.pool() != null) {
+        if (("pool" + ((i + 1) / config.convsPerStage())).equals(layer)) {
+          a = outs[i];
+          da = dh;
+        }
+        dh = Pool.maxPoolBackward(dh, c.pool()).dx();
+      }
+      if (("conv" + (i + 1)).equals(layer)) {
+        a = c.pool() != null ? c.pool().x() : outs[i];
+        da = dh;
+      }
+      dh = convReluBackward(i, dh, c);
+    }
+    return new InputGradients.Result(head.out(), dh, a, da);
+  }
+
   @Override
   public int[] predict(Tensor x) {
     return Metrics.argmax(loss(x));
@@ -425,6 +503,11 @@ public final class BnConvNet implements Model, Classifier, Regularized {
   /** Backward of conv block i, in reverse: [pool] - relu - spatial BN - conv. */
   private Tensor convBackward(int i, Tensor dout, ConvBlock c) {
     Tensor d = c.pool() == null ? dout : Pool.maxPoolBackward(dout, c.pool()).dx();
+    return convReluBackward(i, d, c);
+  }
+
+  /** Backward of conv block i below its pool: relu - spatial BN - conv. */
+  private Tensor convReluBackward(int i, Tensor d, ConvBlock c) {
     Tensor dbnOut = Activations.reluBackward(d, c.relu());
     SpatialBatchNorm.Grads bn = SpatialBatchNorm.spatialBatchnormBackward(dbnOut, c.bn());
     gamma[i].accumulateGrad(bn.dgamma());

@@ -4,17 +4,21 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
+import org.handgrad.nn.functional.Activations;
 import org.handgrad.nn.functional.Affine;
 import org.handgrad.nn.functional.AffineRelu;
+import org.handgrad.nn.functional.Conv;
 import org.handgrad.nn.functional.ConvParam;
 import org.handgrad.nn.functional.ConvReluPool;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.Losses;
+import org.handgrad.nn.functional.Pool;
 import org.handgrad.nn.functional.PoolParam;
 import org.handgrad.nn.init.Init;
 import org.handgrad.tensor.DType;
@@ -33,7 +37,7 @@ import org.handgrad.tensor.Tensor;
  * (K,); weights are {@code weightScale * randn}, biases zero. The loss adds {@code 0.5 * reg *
  * (sum(W1^2) + sum(W2^2) + sum(W3^2))}, as the assignment.
  */
-public final class ThreeLayerConvNet implements Model, Classifier, Regularized {
+public final class ThreeLayerConvNet implements Model, Classifier, Regularized, InputGradients {
   private static final String NAME = "cnn";
 
   /**
@@ -263,6 +267,77 @@ public final class ThreeLayerConvNet implements Model, Classifier, Regularized {
       Nets.addWeightDecayGrad(w, config.reg());
     }
     return loss;
+  }
+
+  /** The layers {@link #inputGradient(Tensor, Tensor, String)} can capture. */
+  private static final List<String> LAYERS = List.of("conv1", "pool1");
+
+  /**
+   * {@inheritDoc} "conv1" is the rectified conv output before the pool, (N, F, H, W); "pool1" the
+   * pooled one, (N, F, H/2, W/2).
+   */
+  @Override
+  public List<String> captureLayers() {
+    return LAYERS;
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores and the gradient of {@code sum(dscores * scores)} with respect to the images; parameter
+   * gradients are zeroed and then hold that surrogate's gradient (see {@link InputGradients}).
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param dscores upstream gradient, shape (N, K)
+   * @return scores (N, K) and dx (N, C, H, W)
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    return inputGradient(x, dscores, null);
+  }
+
+  /**
+   * As {@link #inputGradient(Tensor, Tensor)}, capturing "conv1" or "pool1" (or nothing for null).
+   * The conv - relu - pool sandwich runs as its three pairs here so that the rectified conv output
+   * before the pool is available; the arithmetic is the sandwich's.
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores, String layer) {
+    check(x);
+    InputGradients.checkDscores(NAME, x, dscores, config.numClasses());
+    if (layer != null && !LAYERS.contains(layer)) {
+      throw new IllegalArgumentException(InputGradients.unknownLayer(NAME, layer, LAYERS));
+    }
+    Nets.zeroGrads(parameters());
+    Forward<Conv.Cache> conv = Conv.convForward(x, w1.value(), b1.value(), convParam);
+    Forward<Activations.ReluCache> relu = Activations.reluForward(conv.out());
+    Forward<Pool.MaxCache> pool = Pool.maxPoolForward(relu.out(), poolParam);
+    Forward<AffineRelu.Cache> l2 = AffineRelu.affineReluForward(pool.out(), w2.value(), b2.value());
+    Forward<Affine.Cache> l3 = Affine.affineForward(l2.out(), w3.value(), b3.value());
+    Affine.Grads g3 = Affine.affineBackward(dscores, l3.cache());
+    Affine.Grads g2 = AffineRelu.affineReluBackward(g3.dx(), l2.cache());
+    Tensor dpool = g2.dx();
+    Tensor drelu = Pool.maxPoolBackward(dpool, pool.cache()).dx();
+    Conv.Grads g1 = Conv.convBackward(Activations.reluBackward(drelu, relu.cache()), conv.cache());
+    w3.accumulateGrad(g3.dw());
+    b3.accumulateGrad(g3.db());
+    w2.accumulateGrad(g2.dw());
+    b2.accumulateGrad(g2.db());
+    w1.accumulateGrad(g1.dw());
+    b1.accumulateGrad(g1.db());
+    Tensor a = null;
+    Tensor da = null;
+    if ("conv1".equals(layer)) {
+      a = relu.out();
+      da = drelu;
+    } else if ("pool1".equals(layer)) {
+      a = pool.out();
+      da = dpool;
+    }
+    return new InputGradients.Result(l3.out(), g1.dx(), a, da);
   }
 
   @Override

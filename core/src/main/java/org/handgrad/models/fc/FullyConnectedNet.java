@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.Regularized;
 import org.handgrad.models.SeedStream;
@@ -46,7 +47,7 @@ import org.handgrad.tensor.Tensor;
  * and "dropout.rng_state", the {@link SeedStream} that gives every training step's dropout layers
  * fresh seeds. Dropout's ratio is the KEEP probability, as in CS231n (PyTorch's p drops).
  */
-public final class FullyConnectedNet implements Model, Classifier, Regularized {
+public final class FullyConnectedNet implements Model, Classifier, Regularized, InputGradients {
   private static final String NAME = "fc";
 
   /**
@@ -331,6 +332,45 @@ public final class FullyConnectedNet implements Model, Classifier, Regularized {
       Nets.addWeightDecayGrad(wi, config.reg());
     }
     return loss;
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores in test mode (running statistics, no dropout) and the gradient of {@code sum(dscores *
+   * scores)} with respect to x; parameter gradients are zeroed and then hold that surrogate's
+   * gradient (see {@link InputGradients}).
+   *
+   * @param x inputs, shape (N, D) or (N, d1, ..., dk)
+   * @param dscores upstream gradient, shape (N, C)
+   * @return scores (N, C) and dx, the shape of x
+   * @throws IllegalStateException with batchnorm before any training step (no statistics yet)
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    check(x);
+    InputGradients.checkDscores(NAME, x, dscores, config.numClasses());
+    Nets.zeroGrads(params);
+    Hidden[] caches = new Hidden[numLayers - 1];
+    Tensor h = x;
+    for (int i = 0; i < numLayers - 1; i++) {
+      Forward<Hidden> f = hiddenForward(i, h, false);
+      caches[i] = f.cache();
+      h = f.out();
+    }
+    int last = numLayers - 1;
+    Forward<Affine.Cache> scores = Affine.affineForward(h, w[last].value(), b[last].value());
+    Affine.Grads g = Affine.affineBackward(dscores, scores.cache());
+    w[last].accumulateGrad(g.dw());
+    b[last].accumulateGrad(g.db());
+    Tensor dh = g.dx();
+    for (int i = numLayers - 2; i >= 0; i--) {
+      dh = hiddenBackward(i, dh, caches[i]);
+    }
+    return new InputGradients.Result(scores.out(), dh, null, null);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
@@ -26,7 +27,7 @@ import org.handgrad.tensor.Tensor;
  * weightScale * randn}, biases at zero. The loss adds {@code 0.5 * reg * (sum(W1^2) + sum(W2^2))},
  * the assignment-2 convention (gradient {@code reg * W}).
  */
-public final class TwoLayerNet implements Model, Classifier, Regularized {
+public final class TwoLayerNet implements Model, Classifier, Regularized, InputGradients {
   private static final String NAME = "two-layer";
 
   /**
@@ -155,6 +156,35 @@ public final class TwoLayerNet implements Model, Classifier, Regularized {
     Nets.addWeightDecayGrad(w2, reg);
     Nets.addWeightDecayGrad(w1, reg);
     return loss;
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores and the gradient of {@code sum(dscores * scores)} with respect to x; parameter gradients
+   * are zeroed and then hold that surrogate's gradient (see {@link InputGradients}).
+   *
+   * @param x inputs, shape (N, D) or (N, d1, ..., dk)
+   * @param dscores upstream gradient, shape (N, C)
+   * @return scores (N, C) and dx, the shape of x
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    check(x);
+    InputGradients.checkDscores(NAME, x, dscores, config.numClasses());
+    Nets.zeroGrads(parameters());
+    Forward<AffineRelu.Cache> hidden = AffineRelu.affineReluForward(x, w1.value(), b1.value());
+    Forward<Affine.Cache> scores = Affine.affineForward(hidden.out(), w2.value(), b2.value());
+    Affine.Grads g2 = Affine.affineBackward(dscores, scores.cache());
+    Affine.Grads g1 = AffineRelu.affineReluBackward(g2.dx(), hidden.cache());
+    w2.accumulateGrad(g2.dw());
+    b2.accumulateGrad(g2.db());
+    w1.accumulateGrad(g1.dw());
+    b1.accumulateGrad(g1.db());
+    return new InputGradients.Result(scores.out(), g1.dx(), null, null);
   }
 
   @Override

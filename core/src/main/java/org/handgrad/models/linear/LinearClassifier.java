@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import org.handgrad.kernels.Gemm;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.Regularized;
 import org.handgrad.nn.Metrics;
@@ -38,8 +39,8 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>As a {@link Model} the classifier has one parameter, "W", and uses {@link Config#reg()}.
  */
-public abstract sealed class LinearClassifier implements Model, Classifier, Regularized
-    permits LinearSvm, Softmax {
+public abstract sealed class LinearClassifier
+    implements Model, Classifier, Regularized, InputGradients permits LinearSvm, Softmax {
 
   /**
    * Configuration.
@@ -161,6 +162,39 @@ public abstract sealed class LinearClassifier implements Model, Classifier, Regu
         vectorized(w.value(), xc, y, config.reg(), config.implicitBias(), this::dataLoss);
     w.accumulateGrad(l.dW());
     return l.loss();
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores and the gradient of {@code sum(dscores * scores)} with respect to x: {@code dx = dscores
+   * W[:D]^T}, the template of each class weighted by its upstream gradient. The "W" gradient is
+   * zeroed and then holds that surrogate's gradient, {@code X^T dscores} (and the column sums in
+   * the bias row), without regularization (see {@link InputGradients}).
+   *
+   * @param x inputs, shape (N, D) or (N, d1, ..., dk)
+   * @param dscores upstream gradient, shape (N, C)
+   * @return scores (N, C) and dx, the shape of x
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    Tensor xc = checkX(x);
+    InputGradients.checkDscores(name(), x, dscores, config.numClasses());
+    Nets.zeroGrads(parameters());
+    Tensor wt = w.value();
+    int d = xc.shape(1);
+    Tensor scores = scores(wt, xc, config.implicitBias());
+    Tensor dx = dscores.matmul(wt.slice(0, 0, d).transpose()).reshape(x.shape());
+    Tensor dw = Tensor.zerosLike(wt);
+    dw.slice(0, 0, d).copyFrom(xc.transpose().matmul(dscores));
+    if (config.implicitBias()) {
+      dw.select(0, d).copyFrom(dscores.sum(0));
+    }
+    w.accumulateGrad(dw);
+    return new InputGradients.Result(scores, dx, null, null);
   }
 
   @Override

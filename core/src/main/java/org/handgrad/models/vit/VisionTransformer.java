@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
+import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
 import org.handgrad.models.transformer.TransformerEncoderLayer;
 import org.handgrad.nn.Metrics;
@@ -46,7 +47,8 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>Dimension letters: N batch, C H W image, P patch, L patches, D embedding, K classes.
  */
-public final class VisionTransformer extends TapeModule implements Model, Classifier {
+public final class VisionTransformer extends TapeModule
+    implements Model, Classifier, InputGradients {
   private static final String NAME = "vit";
 
   /**
@@ -314,6 +316,33 @@ public final class VisionTransformer extends TapeModule implements Model, Classi
     Losses.Loss l = Losses.softmaxLoss(scores.value(), y);
     tape.backward(scores, l.dx());
     return l.loss();
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses();
+  }
+
+  /**
+   * Scores in evaluation mode (no dropout) and the gradient of {@code sum(dscores * scores)} with
+   * respect to the images, through the tape; parameter gradients are zeroed and then hold that
+   * surrogate's gradient (see {@link InputGradients}). A ViT has no conv layer to capture; its
+   * attention maps are {@link #attentionMaps}.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param dscores upstream gradient, shape (N, K)
+   * @return scores (N, K) and dx (N, C, H, W)
+   */
+  @Override
+  public InputGradients.Result inputGradient(Tensor x, Tensor dscores) {
+    eval();
+    zeroGrad();
+    Tape tape = new Tape();
+    Var in = tape.input(x);
+    Var scores = forward(tape, in);
+    InputGradients.checkDscores("vit", x, dscores, config.numClasses());
+    tape.backward(scores, dscores);
+    return new InputGradients.Result(scores.value(), tape.grad(in), null, null);
   }
 
   @Override
