@@ -15,7 +15,7 @@ public sealed interface BetaSchedule {
    *
    * @param timesteps T, at least 1
    * @return beta_t for t in [0, T), each in (0, 1)
-   * @throws IllegalArgumentException if T < 1 or the schedule gives a beta outside (0, 1)
+   * @throws IllegalArgumentException if T &lt; 1 or the schedule gives a beta outside (0, 1)
    */
   double[] betas(int timesteps);
 
@@ -52,7 +52,7 @@ public sealed interface BetaSchedule {
    * @param betaEnd beta_T at T = 1000
    */
   record Linear(double betaStart, double betaEnd) implements BetaSchedule {
-    /** Validates 0 < betaStart <= betaEnd < 1. */
+    /** Validates 0 &lt; betaStart &lt;= betaEnd &lt; 1. */
     public Linear {
       if (!(betaStart > 0 && betaStart <= betaEnd && betaEnd < 1)) {
         throw new IllegalArgumentException(
@@ -154,7 +154,7 @@ public sealed interface BetaSchedule {
    * @param tau temperature, 1 by default (larger tau: a more linear alpha-bar)
    */
   record Sigmoid(double start, double end, double tau) implements BetaSchedule {
-    /** Validates start < end and tau > 0. */
+    /** Validates start &lt; end and tau > 0. */
     public Sigmoid {
       if (!(start < end)
           || !(tau > 0)

@@ -16,7 +16,7 @@ import org.handgrad.tensor.Tensor;
  * ...).
  *
  * <p>Notation (0-based t in [0, T) as in the code; the papers' step t + 1): beta_t from the
- * schedule, alpha_t = 1 - beta_t, abar_t = prod_{s <= t} alpha_s. The forward process in closed
+ * schedule, alpha_t = 1 - beta_t, abar_t = prod_{s &lt;= t} alpha_s. The forward process in closed
  * form is x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps with eps ~ N(0, I). The buffers are float64
  * arrays; images are float32 or float64 tensors of shape (N, C, H, W), and the per-sample
  * coefficients are rounded to the images' dtype before use.
@@ -299,11 +299,12 @@ public final class GaussianDiffusion {
    */
   public DenoiserLoss pLosses(Denoiser denoiser, Tensor x0, int[] t, Tensor noise, int[] y) {
     Objects.requireNonNull(denoiser, "pLosses: denoiser");
+    Objects.requireNonNull(x0, "pLosses: x0");
     Images.requireLabels("pLosses", y, x0.shape(0));
     Tensor xt = qSample(x0, t, noise);
     Tensor prediction = denoiser.forward(xt, toTime(t), y);
     Images.requireLike("pLosses", "x0", x0, "denoiser output", prediction);
-    return Losses.mse(prediction, target(x0, t, noise), denoiser);
+    return Mse.mse(prediction, target(x0, t, noise), denoiser);
   }
 
   /**
@@ -476,7 +477,7 @@ public final class GaussianDiffusion {
   }
 
   /**
-   * One DDIM step x_t -> x_{t'} for t' < t (Song et al. 2021, eq. 12): with abar' = abar_{t'}
+   * One DDIM step x_t -> x_{t'} for t' &lt; t (Song et al. 2021, eq. 12): with abar' = abar_{t'}
    * (abar' = 1 for t' = -1),
    *
    * <pre>

@@ -102,7 +102,7 @@ public final class RectifiedFlow {
     Images.requireLabels("flow loss", y, x0.shape(0));
     Tensor prediction = denoiser.forward(xt, scaled(t), y);
     Images.requireLike("flow loss", "x0", x0, "denoiser output", prediction);
-    return Losses.mse(prediction, velocity(x0, noise), denoiser);
+    return Mse.mse(prediction, velocity(x0, noise), denoiser);
   }
 
   /**
@@ -148,7 +148,7 @@ public final class RectifiedFlow {
   }
 
   /**
-   * One Euler step from t to tNext < t: x_{tNext} = x_t + (tNext - t) v_hat(x_t, t).
+   * One Euler step from t to tNext &lt; t: x_{tNext} = x_t + (tNext - t) v_hat(x_t, t).
    *
    * @param x state at t, shape (N, C, H, W)
    * @param t current time in (0, 1]

@@ -34,7 +34,7 @@ import org.handgrad.tensor.Tensor;
  *   emb = t2(silu(t1(sinusoidal(t, base)))) + cls[y]         (N, E)
  *   h = inc(x)                                               (N, base, H, W), 3x3 conv
  *   for i in 0..L-1:  h = down[i](h, emb); skip_i = h        (N, w_i, H/2^i, W/2^i)
- *                     if i < L-1: h = pool[i](h)             3x3 conv, stride 2
+ *                     if i &lt; L-1: h = pool[i](h)             3x3 conv, stride 2
  *   h = mid2(attn(mid1(h, emb)), emb)                        (N, w_{L-1}, H/2^(L-1), ...)
  *   for i in L-1..0:  h = up[j](concat(h, skip_i), emb)      j = L-1-i; (N, w_i, ...)
  *                     if i > 0: h = unpool[j](upsample2(h))  nearest x2, then 3x3 conv

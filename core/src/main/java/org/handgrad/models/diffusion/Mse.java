@@ -3,8 +3,8 @@ package org.handgrad.models.diffusion;
 import org.handgrad.tensor.Tensor;
 
 /** The mean squared error shared by DDPM and rectified flow (package-private). */
-final class Losses {
-  private Losses() {}
+final class Mse {
+  private Mse() {}
 
   /**
    * L = mean((prediction - target)^2) over all elements, and runs {@code denoiser.backward} with
