@@ -27,7 +27,8 @@ class ModelChecksTest {
             "model_bn_cnn",
             "transformer_decoder_layer",
             "model_captioning_transformer",
-            "model_vit"),
+            "model_vit",
+            "model_resnet_small"),
         List.copyOf(ModelChecks.checks().keySet()));
     assertEquals(
         List.of("dW1", "db1", "dW2", "db2", "dW3", "db3"),
