@@ -46,6 +46,8 @@ import org.handgrad.tensor.Tensor;
 public final class TorchStateDict {
   private TorchStateDict() {}
 
+  private static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
+
   /** How many mismatches of each kind an error message lists. */
   static final int MAX_LISTED = 8;
 
@@ -131,6 +133,12 @@ public final class TorchStateDict {
                 + dst.dtype().numpyName());
       }
       dst.copyFrom(src.to(dst.dtype()).reshape(dst.shape()));
+      if (e.getKey().endsWith(NUM_BATCHES_TRACKED) && dst.item() < 1) {
+        // handgrad's BatchNorm reads a zero counter as "no statistics yet" and refuses evaluation
+        // mode; PyTorch files often carry 0 next to real statistics (torchvision's ImageNet
+        // weights predate the counter, and load_state_dict fills it with 0).
+        dst.setFlat(0, 1);
+      }
     }
   }
 
