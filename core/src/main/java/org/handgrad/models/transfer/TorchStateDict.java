@@ -98,14 +98,39 @@ public final class TorchStateDict {
    *     mismatches with both sides; nothing is copied then
    */
   public static void load(Model model, Map<String, Tensor> state, String source) {
+    load(model, state, source, null);
+  }
+
+  /**
+   * As {@link #load(Model, Map, String)}, leaving one sub-module out on both sides: its entries are
+   * neither required in the file nor copied, so the model keeps its own (a new head for K classes
+   * on a pretrained body).
+   *
+   * @param skip a sub-module name such as "fc", or null for none
+   */
+  public static void load(Model model, Map<String, Tensor> state, String source, String skip) {
     Objects.requireNonNull(state, "state");
-    List<String> problems = mismatches(model, state);
+    if (skip != null) {
+      Map<String, Tensor> kept = new LinkedHashMap<>();
+      state.forEach(
+          (k, v) -> {
+            if (!under(k, skip)) {
+              kept.put(k, v);
+            }
+          });
+      state = kept;
+    }
+    String skipped = skip;
+    List<String> problems = mismatches(model, state, skipped);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           source + " does not match the model:\n  " + String.join("\n  ", problems));
     }
     Set<String> transposed = linearWeights(model);
     for (Parameter p : model.parameters()) {
+      if (skip != null && under(p.name(), skip)) {
+        continue;
+      }
       Tensor t = state.get(p.name());
       if (!t.dtype().isFloating()) {
         throw new IllegalArgumentException(
@@ -120,6 +145,9 @@ public final class TorchStateDict {
       p.assign(v.to(p.dtype()).contiguous());
     }
     for (Map.Entry<String, Tensor> e : model.buffers().entrySet()) {
+      if (skip != null && under(e.getKey(), skip)) {
+        continue;
+      }
       Tensor dst = e.getValue();
       Tensor src = state.get(e.getKey());
       if (dst.dtype().isFloating() != src.dtype().isFloating()) {
@@ -149,7 +177,14 @@ public final class TorchStateDict {
    * @return human-readable lines, empty when they match
    */
   public static List<String> mismatches(Model model, Map<String, Tensor> state) {
-    Map<String, int[]> want = expectedShapes(model);
+    return mismatches(model, state, null);
+  }
+
+  private static List<String> mismatches(Model model, Map<String, Tensor> state, String skip) {
+    Map<String, int[]> want = new LinkedHashMap<>(expectedShapes(model));
+    if (skip != null) {
+      want.keySet().removeIf(k -> under(k, skip));
+    }
     List<String> missing = new ArrayList<>();
     List<String> shapes = new ArrayList<>();
     for (Map.Entry<String, int[]> e : want.entrySet()) {
@@ -189,6 +224,10 @@ public final class TorchStateDict {
     if (items.size() > MAX_LISTED) {
       out.add("  ... and " + (items.size() - MAX_LISTED) + " more");
     }
+  }
+
+  private static boolean under(String name, String module) {
+    return name.equals(module) || name.startsWith(module + ".");
   }
 
   /** PyTorch's shapes: a one-element int32 buffer stands for a 0-d tensor. */
