@@ -18,7 +18,10 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvalCommand.class,
       PredictCommand.class,
-      CaptionCommand.class
+      CaptionCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
+      FinetuneCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
