@@ -22,7 +22,10 @@ import picocli.CommandLine.Command;
       CaptionCommand.class,
       LabCommand.class,
       ReportCommand.class,
-      GenerateCommand.class
+      GenerateCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
+      FinetuneCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -35,6 +35,11 @@ record CliRun(int code, String out, String err) {
             if (cls == LabCommand.class) {
               return (K) new LabCommand(registry, Map.of(), home, downloader, () -> false);
             }
+            if (cls == FinetuneCommand.class) {
+              return (K)
+                  new FinetuneCommand(
+                      () -> new TrainCommand(registry, Map.of(), home, downloader, () -> false));
+            }
             if (cls == EvalCommand.class) {
               return (K) new EvalCommand(registry, Map.of(), home, downloader, () -> false);
             }

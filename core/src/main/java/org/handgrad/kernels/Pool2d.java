@@ -105,6 +105,100 @@ public final class Pool2d {
     }
   }
 
+  /**
+   * Max pooling with implicit -infinity padding P on each side (PyTorch's {@code F.max_pool2d(x, k,
+   * s, padding=P)}): window (i, j) covers rows {@code i*S - P ..} and columns {@code j*S - P ..},
+   * clipped to the plane, so a padded position never wins and the argmax is always a real pixel.
+   * Scanned row-major, first maximum wins, NaN wins (as {@link #maxPoolScalar}). Also serves
+   * unpadded windows that do not tile the plane (rounded-down output size). Scalar only: it runs
+   * once per ResNet forward, on the stem.
+   */
+  public static void maxPoolPadded(
+      float[] out,
+      int outOff,
+      int[] argmax,
+      int argOff,
+      float[] x,
+      int xOff,
+      int planes,
+      int H,
+      int W,
+      int PH,
+      int PW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    for (int p = 0; p < planes; p++) {
+      int xp = xOff + p * H * W;
+      int o = p * HO * WO;
+      for (int i = 0; i < HO; i++) {
+        int h0 = Math.max(0, i * S - P), h1 = Math.min(H, i * S - P + PH);
+        for (int j = 0; j < WO; j++, o++) {
+          int w0 = Math.max(0, j * S - P), w1 = Math.min(W, j * S - P + PW);
+          float best = Float.NEGATIVE_INFINITY;
+          int at = h0 * W + w0;
+          for (int h = h0; h < h1; h++) {
+            for (int w = w0, q = h * W + w0; w < w1; w++, q++) {
+              float v = x[xp + q];
+              if (v > best || v != v) {
+                best = v;
+                at = q;
+              }
+            }
+          }
+          out[outOff + o] = best;
+          argmax[argOff + o] = at;
+        }
+      }
+    }
+  }
+
+  /**
+   * float64 {@link #maxPoolPadded(float[], int, int[], int, float[], int, int, int, int, int, int,
+   * int, int, int, int)}.
+   */
+  public static void maxPoolPadded(
+      double[] out,
+      int outOff,
+      int[] argmax,
+      int argOff,
+      double[] x,
+      int xOff,
+      int planes,
+      int H,
+      int W,
+      int PH,
+      int PW,
+      int S,
+      int P,
+      int HO,
+      int WO) {
+    for (int p = 0; p < planes; p++) {
+      int xp = xOff + p * H * W;
+      int o = p * HO * WO;
+      for (int i = 0; i < HO; i++) {
+        int h0 = Math.max(0, i * S - P), h1 = Math.min(H, i * S - P + PH);
+        for (int j = 0; j < WO; j++, o++) {
+          int w0 = Math.max(0, j * S - P), w1 = Math.min(W, j * S - P + PW);
+          double best = Double.NEGATIVE_INFINITY;
+          int at = h0 * W + w0;
+          for (int h = h0; h < h1; h++) {
+            for (int w = w0, q = h * W + w0; w < w1; w++, q++) {
+              double v = x[xp + q];
+              if (v > best || v != v) {
+                best = v;
+                at = q;
+              }
+            }
+          }
+          out[outOff + o] = best;
+          argmax[argOff + o] = at;
+        }
+      }
+    }
+  }
+
   /** float64 max pooling forward with argmax. */
   public static void maxPool(
       double[] out,

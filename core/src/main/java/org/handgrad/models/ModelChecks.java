@@ -16,6 +16,7 @@ import org.handgrad.models.fc.TwoLayerNet;
 import org.handgrad.models.linear.LinearClassifier;
 import org.handgrad.models.linear.LinearSvm;
 import org.handgrad.models.linear.Softmax;
+import org.handgrad.models.resnet.ResNet;
 import org.handgrad.nn.GradCheck;
 import org.handgrad.nn.GradCheckResult;
 import org.handgrad.nn.Model;
@@ -74,7 +75,33 @@ public final class ModelChecks {
     m.putAll(org.handgrad.models.transformer.TransformerChecks.checks());
     m.put("model_vit", ModelChecks::vit);
     m.putAll(org.handgrad.models.diffusion.UNetChecks.checks());
+    m.put("model_resnet_small", ModelChecks::resnetSmall);
     return m;
+  }
+
+  /**
+   * A narrow CIFAR-style ResNet in training mode, the input and every parameter checked through the
+   * whole network as a module ({@link org.handgrad.nn.checks.ModuleChecks#module}: the input is
+   * redrawn until every gradient element is measurable; Richardson-extrapolated differences): (2,
+   * 6, 6) images, widths 2/3/4, two blocks in the first stage, so identity and projection shortcuts
+   * and the rounded-down stride-2 convolutions (6 + 2 - 3 = 5) are all on the path. The ImageNet
+   * stem's two layers are checked on their own (ConvChecks: conv "s2 p3 floor", maxpool "3x3 s2
+   * p1"): through the whole stem some input pixels feed a single window of the 7x7 stride-2 conv,
+   * and their gradient elements stay below the measurable 1e-3 for every draw.
+   */
+  private static List<GradCheckResult> resnetSmall() {
+    ResNet.Config c =
+        new ResNet.Config(
+            new int[] {2, 6, 6},
+            ResNet.Stem.CIFAR,
+            new int[] {2, 3, 4},
+            new int[] {2, 1, 1},
+            3,
+            F64,
+            61);
+    ResNet net = new ResNet(c);
+    org.handgrad.nn.checks.ModuleChecks.perturbParameters(net, new java.util.SplittableRandom(64));
+    return org.handgrad.nn.checks.ModuleChecks.module("model_resnet_small", net, 65, 4, 2, 6, 6);
   }
 
   private static List<GradCheckResult> linear(String name, boolean svm) {

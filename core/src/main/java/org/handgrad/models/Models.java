@@ -18,6 +18,7 @@ import org.handgrad.models.knn.KNearestNeighbor;
 import org.handgrad.models.linear.LinearClassifier;
 import org.handgrad.models.linear.LinearSvm;
 import org.handgrad.models.linear.Softmax;
+import org.handgrad.models.resnet.ResNet;
 import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.Model;
 import org.handgrad.tensor.DType;
@@ -79,6 +80,16 @@ public final class Models {
         "Vision Transformer: patches, CLS token, learned positions, pre-norm encoder layers",
         List.of("patch", "dim", "depth", "heads", "mlp_dim", "dropout"),
         Models::vit);
+    add(
+        "resnet18",
+        "torchvision's ResNet-18: 7x7 stem, max pool, four stages of basic blocks, torchvision names",
+        List.of("widths", "blocks"),
+        c -> resnet(c, ResNet.Config.resnet18()));
+    add(
+        "resnet-small",
+        "CIFAR-style ResNet (3x3 stem, widths 16/32/64; blocks=n gives ResNet-(6n+2))",
+        List.of("widths", "blocks"),
+        c -> resnet(c, ResNet.Config.small()));
   }
 
   private static void add(
@@ -259,6 +270,26 @@ public final class Models {
             c.integer("mlp_dim", 4 * dim),
             c.integer("num_classes", d.numClasses()),
             c.number("dropout", d.dropout()),
+            c.dtype(d.dtype()),
+            c.seed()));
+  }
+
+  private static ResNet resnet(Config c, ResNet.Config d) {
+    int[] widths = c.ints("widths", d.widths());
+    int[] blocks = c.ints("blocks", d.blocks());
+    if (blocks.length == 1 && widths.length > 1) {
+      // "blocks=3" means three per stage (ResNet-20 for the CIFAR stem).
+      int n = blocks[0];
+      blocks = new int[widths.length];
+      Arrays.fill(blocks, n);
+    }
+    return new ResNet(
+        new ResNet.Config(
+            c.ints("input_shape", d.inputDim()),
+            d.stem(),
+            widths,
+            blocks,
+            c.integer("num_classes", d.numClasses()),
             c.dtype(d.dtype()),
             c.seed()));
   }

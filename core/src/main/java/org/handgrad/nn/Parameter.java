@@ -15,11 +15,23 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>The value is kept contiguous so that optimizers can update its storage array in place: {@code
  * value().doubleStorage()[value().offset() + i]} is element i in row-major order.
+ *
+ * <p>Fine-tuning settings, shared by every handle of the parameter ({@link #withName}): {@link
+ * #requiresGrad()} (PyTorch's {@code requires_grad}; a frozen parameter accumulates no gradient,
+ * its layer may skip computing it, and optimizers leave it alone) and {@link #lrMultiplier()}
+ * (Caffe's {@code lr_mult}: the optimizer steps it with the learning rate times this factor).
  */
 public final class Parameter {
   private final String name;
   private final Tensor value;
   private final Tensor grad;
+  private final Training training;
+
+  /** The mutable fine-tuning settings, one object shared by all handles of a parameter. */
+  private static final class Training {
+    boolean requiresGrad = true;
+    double lrMultiplier = 1.0;
+  }
 
   /**
    * Wraps {@code value} (not copied: updates are visible through the caller's tensor).
@@ -47,6 +59,7 @@ public final class Parameter {
     this.name = name;
     this.value = value;
     this.grad = Tensor.zerosLike(value);
+    this.training = new Training();
   }
 
   private Parameter(String name, Parameter shared) {
@@ -56,6 +69,7 @@ public final class Parameter {
     this.name = name;
     this.value = shared.value;
     this.grad = shared.grad;
+    this.training = shared.training;
   }
 
   /**
@@ -100,6 +114,51 @@ public final class Parameter {
     return value.size();
   }
 
+  /** False when the parameter is frozen (fine-tuning): no gradient, no update. */
+  public boolean requiresGrad() {
+    return training.requiresGrad;
+  }
+
+  /**
+   * Freezes ({@code false}) or unfreezes the parameter, for every handle of it. Freezing zeroes the
+   * gradient, so a frozen parameter's gradient reads 0 (it takes no part in clipping norms).
+   *
+   * @return this parameter
+   */
+  public Parameter setRequiresGrad(boolean requiresGrad) {
+    training.requiresGrad = requiresGrad;
+    if (!requiresGrad) {
+      zeroGrad();
+    }
+    return this;
+  }
+
+  /** The factor on the optimizer's learning rate for this parameter (1 unless set). */
+  public double lrMultiplier() {
+    return training.lrMultiplier;
+  }
+
+  /**
+   * Sets the factor on the learning rate (Caffe's {@code lr_mult}), e.g. 0.1 for a pretrained body
+   * fine-tuned under a new head.
+   *
+   * @param multiplier finite and > 0 (freeze with {@link #setRequiresGrad} instead of 0)
+   * @return this parameter
+   * @throws IllegalArgumentException naming the parameter otherwise
+   */
+  public Parameter setLrMultiplier(double multiplier) {
+    if (!(multiplier > 0) || Double.isInfinite(multiplier)) {
+      throw new IllegalArgumentException(
+          "Parameter "
+              + name
+              + ": lr multiplier must be finite and > 0, got "
+              + multiplier
+              + " (freeze with setRequiresGrad(false))");
+    }
+    training.lrMultiplier = multiplier;
+    return this;
+  }
+
   /** Sets every gradient element to zero. */
   public void zeroGrad() {
     switch (grad.dtype()) {
@@ -110,13 +169,16 @@ public final class Parameter {
   }
 
   /**
-   * Adds {@code dvalue} into the gradient: {@code grad += dvalue}.
+   * Adds {@code dvalue} into the gradient: {@code grad += dvalue}; nothing for a frozen parameter.
    *
    * @param dvalue gradient contribution, same shape and dtype as the value
    * @throws IllegalArgumentException when shape or dtype differ
    */
   public void accumulateGrad(Tensor dvalue) {
     checkLike("accumulateGrad", "gradient", dvalue);
+    if (!training.requiresGrad) {
+      return; // frozen: the gradient stays 0
+    }
     // Both arrays indexed from 0: C2 (JDK 17) vectorizes a loop only when its array accesses share
     // one offset, so a view with a non-zero offset (rare) is copied first.
     Tensor d = dvalue.isContiguous() && dvalue.offset() == 0 ? dvalue : dvalue.copy();

@@ -60,7 +60,9 @@ public final class Optimizer {
   }
 
   /**
-   * Updates every parameter in place from its gradient, in list order. Gradients are not cleared.
+   * Updates every parameter in place from its gradient, in list order, at the learning rate times
+   * the parameter's {@link Parameter#lrMultiplier()}; frozen parameters ({@link
+   * Parameter#requiresGrad()} false) are skipped. Gradients are not cleared.
    *
    * @param params parameters with distinct names; each keeps its state across calls by name
    * @throws IllegalArgumentException on a repeated name, or a parameter whose shape or dtype
@@ -69,9 +71,16 @@ public final class Optimizer {
   public void step(List<Parameter> params) {
     checkDistinct(params);
     for (Parameter p : params) {
+      if (!p.requiresGrad()) {
+        continue; // frozen: no update, no state (momentum or weight decay would still move it)
+      }
       ParamState s = states.computeIfAbsent(p.name(), k -> rule.newState(p.value()));
+      UpdateRule r =
+          p.lrMultiplier() == 1.0
+              ? rule
+              : rule.withLearningRate(rule.learningRate() * p.lrMultiplier());
       try {
-        rule.update(p.value(), p.grad(), s);
+        r.update(p.value(), p.grad(), s);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("parameter " + p.name() + ": " + e.getMessage(), e);
       }

@@ -28,7 +28,8 @@ class ModelChecksTest {
             "transformer_decoder_layer",
             "model_captioning_transformer",
             "model_vit",
-            "model_unet"),
+            "model_unet",
+            "model_resnet_small"),
         List.copyOf(ModelChecks.checks().keySet()));
     assertEquals(
         List.of("dW1", "db1", "dW2", "db2", "dW3", "db3"),

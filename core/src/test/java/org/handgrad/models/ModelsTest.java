@@ -27,7 +27,17 @@ class ModelsTest {
   @Test
   void knownNames() {
     assertEquals(
-        List.of("knn", "svm", "softmax", "two-layer", "fc", "cnn", "bn-cnn", "vit"),
+        List.of(
+            "knn",
+            "svm",
+            "softmax",
+            "two-layer",
+            "fc",
+            "cnn",
+            "bn-cnn",
+            "vit",
+            "resnet18",
+            "resnet-small"),
         Models.names());
     for (String name : Models.names()) {
       assertTrue(!Models.description(name).isBlank());

@@ -126,7 +126,7 @@ public final class UNet extends Module implements Denoiser {
       cin = widths[i];
       if (i < levels - 1) {
         // PyTorch floors the output size: 28 -> 14 reads rows -1..27 (see ConvParam#floor).
-        Conv2d p = new Conv2d(cin, cin, 3, ConvParam.floor(2, 1), dt, rng);
+        Conv2d p = new Conv2d(cin, cin, 3, ConvParam.torch(2, 1), dt, rng);
         pool.add(p);
         pools.add(p);
       }

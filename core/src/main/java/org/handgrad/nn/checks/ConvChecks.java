@@ -65,9 +65,25 @@ public final class ConvChecks {
   private static List<GradCheckResult> conv(String layer, boolean naive) {
     List<GradCheckResult> r = new ArrayList<>();
     // Square kernel with stride 2 and pad 1; non-square kernel and input with stride 1 and pad 2.
-    convCase(r, layer, naive, "s2 p1", 101, new int[] {2, 3, 7, 7}, new int[] {4, 3, 3, 3}, 2, 1);
-    convCase(r, layer, naive, "s1 p2", 102, new int[] {2, 2, 5, 6}, new int[] {3, 2, 3, 2}, 1, 2);
+    convCase(
+        r, layer, naive, "s2 p1", 101, new int[] {2, 3, 7, 7}, new int[] {4, 3, 3, 3}, cp(2, 1));
+    convCase(
+        r, layer, naive, "s1 p2", 102, new int[] {2, 2, 5, 6}, new int[] {3, 2, 3, 2}, cp(1, 2));
+    // PyTorch's rounding down (a ResNet stem): 8 + 6 - 5 = 9 is odd, the last row is never read.
+    convCase(
+        r,
+        layer,
+        naive,
+        "s2 p3 floor",
+        103,
+        new int[] {1, 2, 8, 8},
+        new int[] {2, 2, 5, 5},
+        ConvParam.torch(2, 3));
     return r;
+  }
+
+  private static ConvParam cp(int stride, int pad) {
+    return new ConvParam(stride, pad);
   }
 
   private static void convCase(
@@ -78,13 +94,11 @@ public final class ConvChecks {
       long seed,
       int[] xShape,
       int[] wShape,
-      int stride,
-      int pad) {
+      ConvParam p) {
     SplittableRandom rng = new SplittableRandom(seed);
     Tensor x = positive(rng, xShape);
     Tensor w = positive(rng, wShape);
     Tensor b = positive(rng, wShape[0]);
-    ConvParam p = new ConvParam(stride, pad);
     Function<Tensor, Tensor> f =
         t -> naive ? Conv.convForwardNaive(x, w, b, p).out() : Conv.convForward(x, w, b, p).out();
     Tensor out = f.apply(x);
@@ -100,10 +114,20 @@ public final class ConvChecks {
   private static List<GradCheckResult> maxPool() {
     List<GradCheckResult> r = new ArrayList<>();
     SplittableRandom rng = new SplittableRandom(201);
-    for (PoolParam p : new PoolParam[] {new PoolParam(2, 2, 2), new PoolParam(3, 2, 1)}) {
-      // 2x2 stride 2 needs even sizes; the overlapping 3x2 stride-1 window takes any.
-      Tensor x = p.stride() == 2 ? distinct(rng, 2, 3, 6, 4) : distinct(rng, 2, 3, 6, 5);
-      String tag = p.poolHeight() + "x" + p.poolWidth() + " s" + p.stride();
+    // 2x2 stride 2 needs even sizes; the overlapping 3x2 stride-1 window takes any; the ResNet
+    // stem's padded 3x3 stride-2 window rounds down on a 6x7 map.
+    PoolParam[] params = {new PoolParam(2, 2, 2), new PoolParam(3, 2, 1), PoolParam.torch(3, 2, 1)};
+    int[][] shapes = {{2, 3, 6, 4}, {2, 3, 6, 5}, {2, 2, 6, 7}};
+    for (int c = 0; c < params.length; c++) {
+      PoolParam p = params[c];
+      Tensor x = distinct(rng, shapes[c]);
+      String tag =
+          p.poolHeight()
+              + "x"
+              + p.poolWidth()
+              + " s"
+              + p.stride()
+              + (p.pad() > 0 ? " p" + p.pad() : "");
       Function<Tensor, Tensor> fast = t -> Pool.maxPoolForward(x, p).out();
       Function<Tensor, Tensor> naive = t -> Pool.maxPoolForwardNaive(x, p).out();
       Tensor dout = positive(rng, fast.apply(x).shape());

@@ -11,7 +11,8 @@ import org.handgrad.tensor.Tensor;
  * <p>Dimensions: N images, C input channels, H x W input size, F filters of size HH x WW, output
  * size H' x W' with {@code H' = 1 + (H + 2*pad - HH) / stride} and {@code W' = 1 + (W + 2*pad - WW)
  * / stride}. As in CS231n's {@code conv_forward_naive}, {@code H + 2*pad - HH} and {@code W + 2*pad
- * - WW} must be divisible by the stride (PyTorch silently drops the remainder rows).
+ * - WW} must be divisible by the stride, unless {@link ConvParam#floor()} asks for PyTorch's rule
+ * (the division rounds down and the remainder rows and columns are never read; their dx is 0).
  *
  * <p>{@code out[n, f, i, j] = b[f] + sum_{c, kh, kw} w[f, c, kh, kw] * xpad[n, c, i*S + kh, j*S +
  * kw]}, where xpad is x with {@code pad} zeros on each side.
@@ -315,7 +316,7 @@ public final class Conv {
       throw new IllegalArgumentException(
           op + ": the " + k + "-wide filter does not fit " + sizeName + " + 2*pad" + where);
     }
-    if (span % p.stride() != 0 && !p.floorOutput()) {
+    if (!p.floor() && span % p.stride() != 0) {
       throw new IllegalArgumentException(
           op
               + ": "
@@ -325,7 +326,8 @@ public final class Conv {
               + " = "
               + span
               + " is not divisible by the stride"
-              + where);
+              + where
+              + " (ConvParam.torch rounds the output size down, as PyTorch)");
     }
   }
 

@@ -3,18 +3,19 @@ package org.handgrad.nn.functional;
 /**
  * Hyperparameters of a 2-D convolution (and of its transpose), CS231n's {@code conv_param}.
  *
- * <p>CS231n asserts that the stride divides {@code H + 2*pad - HH}, so every padded row is read.
- * PyTorch instead floors, {@code H' = 1 + floor((H + 2*pad - HH) / stride)}, and ignores the last
- * rows and columns that do not fill a stride: a 3x3, stride 2, pad 1 downsampling of 28 rows gives
- * 14 (rows -1..27 are read, the bottom padding row is not). {@link #floor} selects PyTorch's rule;
- * the derivatives are unchanged, since the unread positions simply receive zero gradient.
+ * <p>Output size {@code H' = 1 + (H + 2*pad - HH) / stride} (same for W). CS231n requires the
+ * stride to divide {@code H + 2*pad - HH} exactly, and so does handgrad by default: a remainder is
+ * usually a mistake in the architecture. PyTorch instead rounds down and never reads the last
+ * {@code (H + 2*pad - HH) % stride} rows and columns; torchvision's ResNets rely on it (a 7x7
+ * stride-2 stem with pad 3 on a 224x224 image: 224 + 6 - 7 = 223 is odd). {@link #torch} selects
+ * PyTorch's rule.
  *
  * @param stride step between neighbouring receptive fields, in pixels, the same along H and W
  * @param pad zero padding added on each side of H and W
- * @param floorOutput false: the stride must divide the span (CS231n); true: PyTorch's floor rule
- *     (plain convolution only; the transposed convolution ignores it)
+ * @param floor whether the output size rounds down (PyTorch) instead of requiring an exact tiling
+ *     (CS231n); transposed convolutions have no remainder to drop and refuse {@code true}
  */
-public record ConvParam(int stride, int pad, boolean floorOutput) {
+public record ConvParam(int stride, int pad, boolean floor) {
   /** Validates stride >= 1 and pad >= 0. */
   public ConvParam {
     if (stride < 1) {
@@ -25,23 +26,13 @@ public record ConvParam(int stride, int pad, boolean floorOutput) {
     }
   }
 
-  /**
-   * CS231n's parameters: the stride must divide {@code H + 2*pad - HH} and {@code W + 2*pad - WW}.
-   *
-   * @param stride step between receptive fields, >= 1
-   * @param pad zero padding on each side, >= 0
-   */
+  /** CS231n's exact tiling: the stride must divide {@code H + 2*pad - HH}. */
   public ConvParam(int stride, int pad) {
     this(stride, pad, false);
   }
 
-  /**
-   * PyTorch's rule ({@code nn.Conv2d}): {@code H' = 1 + floor((H + 2*pad - HH) / stride)}.
-   *
-   * @param stride step between receptive fields, >= 1
-   * @param pad zero padding on each side, >= 0
-   */
-  public static ConvParam floor(int stride, int pad) {
+  /** PyTorch's rule: the output size rounds down, as {@code nn.Conv2d(stride=, padding=)}. */
+  public static ConvParam torch(int stride, int pad) {
     return new ConvParam(stride, pad, true);
   }
 }

@@ -216,6 +216,16 @@ public final class ConvTranspose {
     if (param == null) {
       throw new IllegalArgumentException(op + ": param is null");
     }
+    if (param.floor()) {
+      // The output size (H - 1) * stride - 2*pad + HH is exact: there is no remainder to drop.
+      throw new IllegalArgumentException(
+          op
+              + ": ConvParam.floor has no meaning for a transposed convolution; use new ConvParam("
+              + param.stride()
+              + ", "
+              + param.pad()
+              + ")");
+    }
     if (w.shape(0) != x.shape(1)) {
       throw new IllegalArgumentException(
           op

@@ -6,12 +6,14 @@ import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
 /**
- * Max and average pooling over each channel of an (N, C, H, W) tensor, with no padding (CS231n's
- * {@code max_pool_forward_naive}; PyTorch's {@code F.max_pool2d(x, (PH, PW), stride)}).
+ * Max and average pooling over each channel of an (N, C, H, W) tensor (CS231n's {@code
+ * max_pool_forward_naive}; PyTorch's {@code F.max_pool2d(x, (PH, PW), stride, padding)}).
  *
- * <p>Output size: {@code H' = 1 + (H - PH) / stride}, {@code W' = 1 + (W - PW) / stride}; the
- * window must fit ({@code PH <= H}) and tile exactly ({@code (H - PH) % stride == 0}, same for W),
- * or the call fails naming the shapes (PyTorch would silently drop the remainder).
+ * <p>Output size: {@code H' = 1 + (H + 2*pad - PH) / stride}, {@code W' = 1 + (W + 2*pad - PW) /
+ * stride}; the window must fit ({@code PH <= H + 2*pad}) and, unless {@link PoolParam#floor()} asks
+ * for PyTorch's rounding down, tile exactly ({@code (H + 2*pad - PH) % stride == 0}, same for W),
+ * or the call fails naming the shapes. Only max pooling takes padding: padded positions are
+ * -infinity, so they never win and receive no gradient.
  *
  * <p>Max pooling is not differentiable where a window has ties; like PyTorch, the gradient goes to
  * the FIRST maximum in row-major window order (NaN counts as the maximum). The naive pair works in
@@ -105,7 +107,11 @@ public final class Pool {
     int best = -1;
     for (int kh = 0; kh < q.poolHeight(); kh++) {
       for (int kw = 0; kw < q.poolWidth(); kw++) {
-        int at = (p * H + i * q.stride() + kh) * W + j * q.stride() + kw;
+        int h = i * q.stride() - q.pad() + kh, w = j * q.stride() - q.pad() + kw;
+        if (h < 0 || h >= H || w < 0 || w >= W) {
+          continue; // -infinity padding never wins
+        }
+        int at = (p * H + h) * W + w;
         if (best < 0 || xs[at] > xs[best] || Double.isNaN(xs[at])) {
           best = at;
         }
@@ -133,13 +139,25 @@ public final class Pool {
     int H = d[2], W = d[3], HO = d[4], WO = d[5];
     int[] am = argmax.intStorage();
     boolean f32 = x.dtype() == DType.FLOAT32;
+    // Padded or non-tiling windows (a ResNet stem) take the clipping kernel; the others the
+    // kernels that assume every window lies inside the plane.
+    boolean clip = param.pad() > 0 || param.floor();
+    int P = param.pad();
     Parallel.forRange(
         d[0] * d[1],
         planesPerChunk(H, W),
         (long) d[0] * d[1] * H * W,
         (p0, p1) -> {
           int o = p0 * HO * WO, xo = xc.offset() + p0 * H * W, planes = p1 - p0;
-          if (f32) {
+          if (clip && f32) {
+            float[] xs = xc.floatStorage();
+            Pool2d.maxPoolPadded(
+                out.floatStorage(), o, am, o, xs, xo, planes, H, W, PH, PW, S, P, HO, WO);
+          } else if (clip) {
+            double[] xs = xc.doubleStorage();
+            Pool2d.maxPoolPadded(
+                out.doubleStorage(), o, am, o, xs, xo, planes, H, W, PH, PW, S, P, HO, WO);
+          } else if (f32) {
             float[] xs = xc.floatStorage();
             Pool2d.maxPool(out.floatStorage(), o, am, o, xs, xo, planes, H, W, PH, PW, S, HO, WO);
           } else {
@@ -337,13 +355,25 @@ public final class Pool {
     if (param == null) {
       throw new IllegalArgumentException(op + ": param is null");
     }
+    if (param.pad() > 0 && op.startsWith("avg")) {
+      throw new IllegalArgumentException(
+          op + ": padding is not supported (got pad " + param.pad() + "); pad only max pooling");
+    }
+    int P = param.pad();
     int H = x.shape(2), W = x.shape(3);
     int PH = param.poolHeight(), PW = param.poolWidth(), S = param.stride();
-    if (PH > H || PW > W) {
+    if (PH > H + 2 * P || PW > W + 2 * P) {
       throw new IllegalArgumentException(
-          op + ": the " + PH + "x" + PW + " window does not fit x " + x.shapeString());
+          op
+              + ": the "
+              + PH
+              + "x"
+              + PW
+              + " window does not fit x "
+              + x.shapeString()
+              + (P > 0 ? " with pad " + P : ""));
     }
-    if ((H - PH) % S != 0 || (W - PW) % S != 0) {
+    if (!param.floor() && ((H + 2 * P - PH) % S != 0 || (W + 2 * P - PW) % S != 0)) {
       throw new IllegalArgumentException(
           op
               + ": "
@@ -355,11 +385,13 @@ public final class Pool {
               + " do not tile x "
               + x.shapeString()
               + ": (H - PH) = "
-              + (H - PH)
+              + (H + 2 * P - PH)
               + " and (W - PW) = "
-              + (W - PW)
-              + " must be divisible by the stride");
+              + (W + 2 * P - PW)
+              + " (pad included) must be divisible by the stride (PoolParam.torch rounds down)");
     }
-    return new int[] {x.shape(0), x.shape(1), H, W, 1 + (H - PH) / S, 1 + (W - PW) / S};
+    return new int[] {
+      x.shape(0), x.shape(1), H, W, 1 + (H + 2 * P - PH) / S, 1 + (W + 2 * P - PW) / S
+    };
   }
 }

@@ -145,7 +145,8 @@ class ConvTest {
             IllegalArgumentException.class, () -> Conv.convForward(x, w, b, new ConvParam(2, 1)));
     assertEquals(
         "conv2d: H + 2*pad - HH = 7 is not divisible by the stride for x (2, 3, 8, 8),"
-            + " w (4, 3, 3, 3), pad 1, stride 2",
+            + " w (4, 3, 3, 3), pad 1, stride 2"
+            + " (ConvParam.torch rounds the output size down, as PyTorch)",
         e.getMessage());
     assertThrows(
         IllegalArgumentException.class, () -> Conv.convForwardNaive(x, w, b, new ConvParam(2, 1)));

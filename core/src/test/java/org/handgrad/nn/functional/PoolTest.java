@@ -139,7 +139,8 @@ class PoolTest {
     Tensor x = Tensor.zeros(DType.FLOAT32, 2, 3, 5, 4);
     assertMessage(
         "max_pool2d: 2x2 windows with stride 2 do not tile x (2, 3, 5, 4): (H - PH) = 3 and"
-            + " (W - PW) = 2 must be divisible by the stride",
+            + " (W - PW) = 2 (pad included) must be divisible by the stride"
+            + " (PoolParam.torch rounds down)",
         () -> Pool.maxPoolForward(x, PoolParam.twoByTwo()));
     assertMessage(
         "avg_pool2d: the 6x2 window does not fit x (2, 3, 5, 4)",
