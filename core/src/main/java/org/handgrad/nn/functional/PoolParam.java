@@ -17,7 +17,7 @@ package org.handgrad.nn.functional;
  * @param floor whether the output size rounds down (PyTorch) instead of requiring an exact tiling
  */
 public record PoolParam(int poolHeight, int poolWidth, int stride, int pad, boolean floor) {
-  /** Validates that the window and stride are >= 1 and 0 <= pad <= half the window. */
+  /** Validates that the window and stride are >= 1 and 0 &lt;= pad &lt;= half the window. */
   public PoolParam {
     if (poolHeight < 1 || poolWidth < 1 || stride < 1) {
       throw new IllegalArgumentException(
