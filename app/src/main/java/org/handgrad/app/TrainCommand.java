@@ -71,7 +71,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit) on a dataset.",
+      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18) on a dataset.",
       "Writes a run folder: config.json, metrics.jsonl, checkpoints/, loss.png, accuracy.png,"
           + " weights.png, confusion.png (test set), result.json.",
       "Ctrl-C stops after the current iteration and saves a checkpoint; --resume continues it.",

@@ -16,7 +16,8 @@ final class TrainOptions {
     @Option(
         names = "--model",
         paramLabel = "NAME",
-        description = "knn, svm, softmax, two-layer, fc, cnn or bn-cnn (required unless --resume).")
+        description =
+            "knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small or resnet18 (required unless --resume).")
     String model;
 
     @Option(
