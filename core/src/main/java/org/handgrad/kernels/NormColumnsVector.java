@@ -2,7 +2,6 @@ package org.handgrad.kernels;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,15 +15,9 @@ final class NormColumnsVector {
   private NormColumnsVector() {}
 
   private static final VectorSpecies<Double> D = Species.D;
-  private static final VectorSpecies<Float> FH =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final VectorSpecies<Float> F = Species.F;
   private static final int L = D.length();
   private static final int LF = F.length();
-
-  private static DoubleVector widen(float[] x, int i) {
-    return (DoubleVector) FloatVector.fromArray(FH, x, i).castShape(D, 0);
-  }
 
   static void sSums(
       double[] s1, double[] s2, float[] x, int xOff, int n, int d, double[] shift, int j0, int j1) {
@@ -32,7 +25,7 @@ final class NormColumnsVector {
       int o = xOff + i * d;
       int j = j0;
       for (; j <= j1 - L; j += L) {
-        DoubleVector t = widen(x, o + j).sub(DoubleVector.fromArray(D, shift, j));
+        DoubleVector t = Widen.floats(x, o + j).sub(DoubleVector.fromArray(D, shift, j));
         DoubleVector.fromArray(D, s1, j).add(t).intoArray(s1, j);
         DoubleVector.fromArray(D, s2, j).add(t.mul(t)).intoArray(s2, j);
       }
@@ -88,8 +81,8 @@ final class NormColumnsVector {
       int xo = xOff + i * d;
       int j = j0;
       for (; j <= j1 - L; j += L) {
-        DoubleVector g = widen(dy, o + j);
-        DoubleVector t = widen(x, xo + j).sub(DoubleVector.fromArray(D, mu, j));
+        DoubleVector g = Widen.floats(dy, o + j);
+        DoubleVector t = Widen.floats(x, xo + j).sub(DoubleVector.fromArray(D, mu, j));
         DoubleVector.fromArray(D, sdy, j).add(g).intoArray(sdy, j);
         DoubleVector.fromArray(D, sdyx, j).add(g.mul(t)).intoArray(sdyx, j);
       }

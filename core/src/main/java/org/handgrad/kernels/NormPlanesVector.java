@@ -1,9 +1,7 @@
 package org.handgrad.kernels;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,26 +9,20 @@ import jdk.incubator.vector.VectorSpecies;
  * (reference and fallback). Only reductions are here: the JIT does not vectorize floating-point
  * reductions (it may not reassociate adds), while it does vectorize the elementwise maps.
  *
- * <p>Float32 data is widened to double lanes as it is loaded (a half-width float vector cast to a
- * full-width double vector), so the sums still accumulate in double, at ~4x the scalar speed. The
- * summation order depends on the lane count, so results can differ in the last bits between
- * machines with different vector widths (never between runs or thread counts).
+ * <p>Float32 data is widened to double lanes as it is loaded ({@link Widen}), so the sums still
+ * accumulate in double, at ~4x the scalar speed. The summation order depends on the lane count, so
+ * results can differ in the last bits between machines with different vector widths (never between
+ * runs or thread counts).
  */
 final class NormPlanesVector {
   private NormPlanesVector() {}
 
   private static final VectorSpecies<Double> D = Species.D;
-  private static final VectorSpecies<Float> F =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final int L = D.length();
 
   /** True when the preferred shape has at least two double lanes. */
   static boolean usable() {
-    return L >= 2 && F.length() == L;
-  }
-
-  private static DoubleVector widen(float[] x, int i) {
-    return (DoubleVector) FloatVector.fromArray(F, x, i).castShape(D, 0);
+    return L >= 2;
   }
 
   static void sSums(
@@ -45,8 +37,8 @@ final class NormPlanesVector {
       DoubleVector q1 = a0;
       int i = 0;
       for (; i <= hw - 2 * L; i += 2 * L) {
-        DoubleVector t0 = widen(x, o + i).sub(kv);
-        DoubleVector t1 = widen(x, o + i + L).sub(kv);
+        DoubleVector t0 = Widen.floats(x, o + i).sub(kv);
+        DoubleVector t1 = Widen.floats(x, o + i + L).sub(kv);
         a0 = a0.add(t0);
         a1 = a1.add(t1);
         q0 = t0.fma(t0, q0);
@@ -117,12 +109,12 @@ final class NormPlanesVector {
       DoubleVector b1 = a0;
       int i = 0;
       for (; i <= hw - 2 * L; i += 2 * L) {
-        DoubleVector g0 = widen(dy, o + i);
-        DoubleVector g1 = widen(dy, o + i + L);
+        DoubleVector g0 = Widen.floats(dy, o + i);
+        DoubleVector g1 = Widen.floats(dy, o + i + L);
         a0 = a0.add(g0);
         a1 = a1.add(g1);
-        b0 = g0.fma(widen(x, xo + i).sub(mv), b0);
-        b1 = g1.fma(widen(x, xo + i + L).sub(mv), b1);
+        b0 = g0.fma(Widen.floats(x, xo + i).sub(mv), b0);
+        b1 = g1.fma(Widen.floats(x, xo + i + L).sub(mv), b1);
       }
       double a = a0.add(a1).reduceLanes(VectorOperators.ADD);
       double b = b0.add(b1).reduceLanes(VectorOperators.ADD);

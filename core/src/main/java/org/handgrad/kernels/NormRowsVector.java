@@ -3,7 +3,6 @@ package org.handgrad.kernels;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,15 +16,9 @@ final class NormRowsVector {
   private NormRowsVector() {}
 
   private static final VectorSpecies<Double> D = Species.D;
-  private static final VectorSpecies<Float> FH =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final VectorSpecies<Float> F = Species.F;
   private static final int L = D.length();
   private static final int LF = F.length();
-
-  private static DoubleVector widen(float[] x, int i) {
-    return (DoubleVector) FloatVector.fromArray(FH, x, i).castShape(D, 0);
-  }
 
   static void sAffine(
       float[] out,
@@ -116,9 +109,9 @@ final class NormRowsVector {
       DoubleVector b = a;
       int j = 0;
       for (; j <= d - L; j += L) {
-        DoubleVector g = widen(gamma, gOff + j).mul(widen(dy, o + j));
+        DoubleVector g = Widen.floats(gamma, gOff + j).mul(Widen.floats(dy, o + j));
         a = a.add(g);
-        b = g.fma(widen(x, xo + j).sub(m), b);
+        b = g.fma(Widen.floats(x, xo + j).sub(m), b);
       }
       double sa = a.reduceLanes(VectorOperators.ADD);
       double sb = b.reduceLanes(VectorOperators.ADD);
@@ -191,8 +184,8 @@ final class NormRowsVector {
       double s = invStd[r];
       int j = j0;
       for (; j <= j1 - L; j += L) {
-        DoubleVector g = widen(dy, o + j);
-        DoubleVector xhat = widen(x, xo + j).sub(m).mul(s);
+        DoubleVector g = Widen.floats(dy, o + j);
+        DoubleVector xhat = Widen.floats(x, xo + j).sub(m).mul(s);
         DoubleVector.fromArray(D, dgamma, j).add(g.mul(xhat)).intoArray(dgamma, j);
         DoubleVector.fromArray(D, dbeta, j).add(g).intoArray(dbeta, j);
       }
