@@ -343,6 +343,9 @@ public final class TrainCommand implements Callable<Integer> {
           "--augment",
           "--crop-pad",
           "--no-flip",
+          "--random-erasing",
+          "--label-smoothing",
+          "--ema",
           "--batch-size",
           "--optimizer",
           "--lr",
@@ -499,17 +502,21 @@ public final class TrainCommand implements Callable<Integer> {
     return new SyntheticShapes.Config(train, test, cs[0], cs[1], 0);
   }
 
+  /** What training batches go through: crops and flips, random erasing, label smoothing. */
   private AugmentedModel.Recipe augmentRecipe(String dataset, int[] inputShape) {
-    if (!dataOpts.augment) {
-      if (dataOpts.cropPad != null || dataOpts.noFlip) {
-        throw new UsageException("--crop-pad and --no-flip need --augment");
-      }
+    double erasing = dataOpts.randomErasing != null ? dataOpts.randomErasing : 0;
+    double smoothing = solverOpts.labelSmoothing != null ? solverOpts.labelSmoothing : 0;
+    if (!dataOpts.augment && (dataOpts.cropPad != null || dataOpts.noFlip)) {
+      throw new UsageException("--crop-pad and --no-flip need --augment");
+    }
+    if (!dataOpts.augment && erasing == 0 && smoothing == 0) {
       return null;
     }
     AugmentedModel.Recipe r = AugmentedModel.Recipe.forDataset(dataset, inputShape);
+    int pad = !dataOpts.augment ? 0 : dataOpts.cropPad != null ? dataOpts.cropPad : r.cropPad();
+    boolean flip = dataOpts.augment && r.hflip() && !dataOpts.noFlip;
     try {
-      return new AugmentedModel.Recipe(
-          dataOpts.cropPad != null ? dataOpts.cropPad : r.cropPad(), r.hflip() && !dataOpts.noFlip);
+      return new AugmentedModel.Recipe(pad, flip, erasing, smoothing);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -588,6 +595,7 @@ public final class TrainCommand implements Callable<Integer> {
             .checkpointName(runSpec.model())
             .checkpointEvery(runOpts.checkpointEvery)
             .gradClipNorm(solverOpts.gradClip)
+            .emaDecay(solverOpts.ema != null ? solverOpts.ema : 0)
             .seed(runSpec.seed())
             .model(runSpec.model(), runSpec.toMap());
     int total = totalIterations(solverOpts.epochs, numTrain, solverOpts.batchSize);
@@ -667,6 +675,19 @@ public final class TrainCommand implements Callable<Integer> {
     if (!(solverOpts.lrDecay > 0 && Double.isFinite(solverOpts.lrDecay))) {
       throw new UsageException(
           "--lr-decay must be a finite number > 0 (1 = no decay), got " + solverOpts.lrDecay);
+    }
+    if (solverOpts.ema != null && !(solverOpts.ema > 0 && solverOpts.ema < 1)) {
+      throw new UsageException("--ema must be in (0, 1), e.g. 0.999, got " + solverOpts.ema);
+    }
+    if (solverOpts.labelSmoothing != null
+        && !(solverOpts.labelSmoothing >= 0 && solverOpts.labelSmoothing <= 1)) {
+      throw new UsageException(
+          "--label-smoothing must be in [0, 1], e.g. 0.1, got " + solverOpts.labelSmoothing);
+    }
+    if (dataOpts.randomErasing != null
+        && !(dataOpts.randomErasing >= 0 && dataOpts.randomErasing <= 1)) {
+      throw new UsageException(
+          "--random-erasing must be a probability in [0, 1], got " + dataOpts.randomErasing);
     }
     if (!(solverOpts.gradClip >= 0 && Double.isFinite(solverOpts.gradClip))) {
       throw new UsageException(

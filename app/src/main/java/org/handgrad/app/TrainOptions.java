@@ -136,6 +136,14 @@ final class TrainOptions {
 
     @Option(names = "--no-flip", description = "With --augment: no horizontal flips.")
     boolean noFlip;
+
+    @Option(
+        names = "--random-erasing",
+        paramLabel = "P",
+        description =
+            "Random erasing (Zhong et al. 2017, torchvision's RandomErasing): with probability P"
+                + " a rectangle of 2-33%% of each training image is set to the mean (default: off).")
+    Double randomErasing;
   }
 
   /** How to optimize. */
@@ -201,6 +209,24 @@ final class TrainOptions {
         defaultValue = "0",
         description = "Clip the global gradient norm to NORM (0 = off).")
     double gradClip;
+
+    @Option(
+        names = "--label-smoothing",
+        paramLabel = "EPS",
+        description =
+            "Train on smoothed targets, (1 - EPS) one-hot + EPS / classes (PyTorch's"
+                + " cross_entropy(label_smoothing=EPS)); tape-built models: vit, resnet-small,"
+                + " resnet18, speedrun (default: off).")
+    Double labelSmoothing;
+
+    @Option(
+        names = "--ema",
+        paramLabel = "DECAY",
+        description =
+            "Keep an exponential moving average of the weights (and BatchNorm statistics) with"
+                + " this decay, e.g. 0.999; evaluate, keep and checkpoint the averaged weights"
+                + " (default: off).")
+    Double ema;
 
     @Option(
         names = "--num-train-samples",
