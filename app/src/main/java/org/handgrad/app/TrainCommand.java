@@ -19,6 +19,7 @@ import org.handgrad.app.train.DataSource;
 import org.handgrad.app.train.KnnRun;
 import org.handgrad.app.train.Preprocessing;
 import org.handgrad.app.train.RunSpec;
+import org.handgrad.app.train.TrainedModel;
 import org.handgrad.app.train.TrainingData;
 import org.handgrad.app.train.TrainingSession;
 import org.handgrad.data.DataDirs;
@@ -27,10 +28,12 @@ import org.handgrad.data.DatasetRegistry;
 import org.handgrad.data.Downloader;
 import org.handgrad.data.SyntheticShapes;
 import org.handgrad.models.Models;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.optim.Checkpoint;
 import org.handgrad.optim.LrSchedule;
 import org.handgrad.optim.Solver;
+import org.handgrad.optim.SolverListener;
 import org.handgrad.optim.SolverOptions;
 import org.handgrad.optim.TrainingDivergedException;
 import org.handgrad.tensor.DType;
@@ -164,6 +167,33 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public TrainCommand beforeTraining(Consumer<Solver> hook) {
     this.beforeTraining = hook;
+    return this;
+  }
+
+  /**
+   * Watches the test accuracy of a run, for {@code ./handgrad speedrun}: the test set is evaluated
+   * at the end of every epoch with the weights being checked (the averaged ones with {@code
+   * --ema}), reported and never used for a choice.
+   */
+  public interface TestWatch {
+    /**
+     * After the accuracy check at the end of an epoch.
+     *
+     * @param epoch epochs done, &gt;= 1
+     * @param testAcc accuracy on the test split
+     * @param evalSeconds time this evaluation took (not part of the recipe)
+     */
+    void epochTest(int epoch, double testAcc, double evalSeconds);
+
+    /** The final test accuracy, as soon as it is known (before plots and result files). */
+    void finalTest(double testAcc);
+  }
+
+  private TestWatch testWatch;
+
+  /** Evaluates the test set after every epoch and reports to {@code watch}; returns this. */
+  public TrainCommand testWatch(TestWatch watch) {
+    this.testWatch = watch;
     return this;
   }
 
@@ -352,6 +382,9 @@ public final class TrainCommand implements Callable<Integer> {
           "--lr-decay",
           "--schedule",
           "--warmup",
+          "--pct-start",
+          "--div-factor",
+          "--final-div-factor",
           "--momentum",
           "--weight-decay",
           "--grad-clip",
@@ -467,16 +500,34 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    return new TrainingSession(out, err, terminal.getAsBoolean())
-        .run(
-            solver,
-            run,
-            runSpec,
-            data,
-            loaded,
-            runOpts.keepCheckpoints,
-            runOpts.logEvery,
-            runOpts.stopOnDivergence);
+    TrainingSession session = new TrainingSession(out, err, terminal.getAsBoolean());
+    if (testWatch != null) {
+      TestWatch watch = testWatch;
+      int perEpoch = solver.iterationsPerEpoch();
+      solver.addListener(
+          new SolverListener() {
+            @Override
+            public void accuracyChecked(Accuracy acc) {
+              if (acc.iteration() == 0 || acc.iteration() % perEpoch != 0) {
+                return; // the check after the first iteration is not an epoch end
+              }
+              long start = System.nanoTime();
+              int[] pred = TrainedModel.predict(solver.model(), data.test().x(), 256);
+              double testAcc = Metrics.accuracy(data.test().y(), pred);
+              watch.epochTest(acc.epoch(), testAcc, (System.nanoTime() - start) * 1e-9);
+            }
+          });
+      session.onTestAccuracy(watch::finalTest);
+    }
+    return session.run(
+        solver,
+        run,
+        runSpec,
+        data,
+        loaded,
+        runOpts.keepCheckpoints,
+        runOpts.logEvery,
+        runOpts.stopOnDivergence);
   }
 
   // ---------------------------------------------------------------- building blocks
@@ -601,9 +652,26 @@ public final class TrainCommand implements Callable<Integer> {
     int total = totalIterations(solverOpts.epochs, numTrain, solverOpts.batchSize);
     double baseLr = b.build().updateRule().learningRate();
     LrSchedule schedule = null;
-    if (solverOpts.schedule != null) {
+    if (solverOpts.schedule != null && solverOpts.schedule.equals("onecycle")) {
+      if (solverOpts.warmup > 0) {
+        throw new UsageException("--warmup does not go with --schedule onecycle (it warms up)");
+      }
+      try {
+        schedule =
+            new LrSchedule.OneCycle(
+                baseLr,
+                Math.max(2, total),
+                solverOpts.pctStart,
+                solverOpts.divFactor,
+                solverOpts.finalDivFactor,
+                true);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--schedule onecycle: " + e.getMessage());
+      }
+    } else if (solverOpts.schedule != null) {
       if (!solverOpts.schedule.equals("cosine")) {
-        throw new UsageException("--schedule must be cosine, got '" + solverOpts.schedule + "'");
+        throw new UsageException(
+            "--schedule must be cosine or onecycle, got '" + solverOpts.schedule + "'");
       }
       schedule = new LrSchedule.Cosine(baseLr, 0.0, Math.max(1, total - solverOpts.warmup));
     }

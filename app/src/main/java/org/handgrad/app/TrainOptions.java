@@ -187,8 +187,32 @@ final class TrainOptions {
     @Option(
         names = "--schedule",
         paramLabel = "KIND",
-        description = "cosine: anneal the learning rate to 0 over the run, per iteration.")
+        description =
+            "cosine: anneal the learning rate to 0 over the run, per iteration (with --warmup);"
+                + " onecycle: PyTorch's OneCycleLR with --lr as the peak (see --pct-start,"
+                + " --div-factor, --final-div-factor).")
     String schedule;
+
+    @Option(
+        names = "--pct-start",
+        paramLabel = "F",
+        defaultValue = "0.3",
+        description = "onecycle: fraction of the run spent climbing (default: ${DEFAULT-VALUE}).")
+    double pctStart;
+
+    @Option(
+        names = "--div-factor",
+        paramLabel = "F",
+        defaultValue = "25",
+        description = "onecycle: the first rate is --lr / F (default: ${DEFAULT-VALUE}).")
+    double divFactor;
+
+    @Option(
+        names = "--final-div-factor",
+        paramLabel = "F",
+        defaultValue = "10000",
+        description = "onecycle: the last rate is the first one / F (default: ${DEFAULT-VALUE}).")
+    double finalDivFactor;
 
     @Option(
         names = "--warmup",
