@@ -74,7 +74,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18) on a dataset.",
+      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18,"
+          + " speedrun) on a dataset.",
       "Writes a run folder: config.json, metrics.jsonl, checkpoints/, loss.png, accuracy.png,"
           + " weights.png, confusion.png (test set), result.json.",
       "Ctrl-C stops after the current iteration and saves a checkpoint; --resume continues it.",
@@ -364,6 +365,7 @@ public final class TrainCommand implements Callable<Integer> {
           "--dropout",
           "--reg",
           "--weight-scale",
+          "--tta",
           "--set",
           "--dtype",
           "--seed",
@@ -595,6 +597,7 @@ public final class TrainCommand implements Callable<Integer> {
     put(args, "dropout", modelOpts.dropout);
     put(args, "reg", modelOpts.reg);
     put(args, "weight_scale", modelOpts.weightScale);
+    put(args, "tta", modelOpts.tta);
     args.putAll(modelOpts.set);
     Map<String, String> checked = new LinkedHashMap<>(args);
     List<String> unknown = new ArrayList<>();
@@ -620,7 +623,7 @@ public final class TrainCommand implements Callable<Integer> {
     return switch (key) {
       case "hidden_dim", "hidden_dims" -> "--hidden-dims";
       case "weight_scale" -> "--weight-scale";
-      case "normalization", "dropout", "reg" -> "--" + key;
+      case "normalization", "dropout", "reg", "tta" -> "--" + key;
       default -> "--set " + key;
     };
   }

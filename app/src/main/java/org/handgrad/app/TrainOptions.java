@@ -17,7 +17,8 @@ final class TrainOptions {
         names = "--model",
         paramLabel = "NAME",
         description =
-            "knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small or resnet18 (required unless --resume).")
+            "knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18 or speedrun"
+                + " (required unless --resume).")
     String model;
 
     @Option(
@@ -49,6 +50,14 @@ final class TrainOptions {
         paramLabel = "S",
         description = "Std of the initial weights (not bn-cnn, which uses He init).")
     Double weightScale;
+
+    @Option(
+        names = "--tta",
+        paramLabel = "KIND",
+        description =
+            "speedrun: test-time augmentation, none or flip (mean of the scores of each image and"
+                + " its mirror) in every evaluation (default: none).")
+    String tta;
 
     @Option(
         names = "--set",
