@@ -343,8 +343,11 @@ public final class Solver {
       checkAccuraciesNow();
       return;
     }
-    try (Ema.Swap swap = ema.swapInto(model)) {
+    Ema.Swap swap = ema.swapInto(model);
+    try {
       checkAccuraciesNow();
+    } finally {
+      swap.close();
     }
   }
 
