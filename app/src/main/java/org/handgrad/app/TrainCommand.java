@@ -19,6 +19,7 @@ import org.handgrad.app.train.DataSource;
 import org.handgrad.app.train.KnnRun;
 import org.handgrad.app.train.Preprocessing;
 import org.handgrad.app.train.RunSpec;
+import org.handgrad.app.train.TrainedModel;
 import org.handgrad.app.train.TrainingData;
 import org.handgrad.app.train.TrainingSession;
 import org.handgrad.data.DataDirs;
@@ -27,10 +28,12 @@ import org.handgrad.data.DatasetRegistry;
 import org.handgrad.data.Downloader;
 import org.handgrad.data.SyntheticShapes;
 import org.handgrad.models.Models;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.optim.Checkpoint;
 import org.handgrad.optim.LrSchedule;
 import org.handgrad.optim.Solver;
+import org.handgrad.optim.SolverListener;
 import org.handgrad.optim.SolverOptions;
 import org.handgrad.optim.TrainingDivergedException;
 import org.handgrad.tensor.DType;
@@ -71,7 +74,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18) on a dataset.",
+      "Train a model (knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18,"
+          + " speedrun) on a dataset.",
       "Writes a run folder: config.json, metrics.jsonl, checkpoints/, loss.png, accuracy.png,"
           + " weights.png, confusion.png (test set), result.json.",
       "Ctrl-C stops after the current iteration and saves a checkpoint; --resume continues it.",
@@ -164,6 +168,33 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public TrainCommand beforeTraining(Consumer<Solver> hook) {
     this.beforeTraining = hook;
+    return this;
+  }
+
+  /**
+   * Watches the test accuracy of a run, for {@code ./handgrad speedrun}: the test set is evaluated
+   * at the end of every epoch with the weights being checked (the averaged ones with {@code
+   * --ema}), reported and never used for a choice.
+   */
+  public interface TestWatch {
+    /**
+     * After the accuracy check at the end of an epoch.
+     *
+     * @param epoch epochs done, &gt;= 1
+     * @param testAcc accuracy on the test split
+     * @param evalSeconds time this evaluation took (not part of the recipe)
+     */
+    void epochTest(int epoch, double testAcc, double evalSeconds);
+
+    /** The final test accuracy, as soon as it is known (before plots and result files). */
+    void finalTest(double testAcc);
+  }
+
+  private TestWatch testWatch;
+
+  /** Evaluates the test set after every epoch and reports to {@code watch}; returns this. */
+  public TrainCommand testWatch(TestWatch watch) {
+    this.testWatch = watch;
     return this;
   }
 
@@ -334,6 +365,7 @@ public final class TrainCommand implements Callable<Integer> {
           "--dropout",
           "--reg",
           "--weight-scale",
+          "--tta",
           "--set",
           "--dtype",
           "--seed",
@@ -343,12 +375,18 @@ public final class TrainCommand implements Callable<Integer> {
           "--augment",
           "--crop-pad",
           "--no-flip",
+          "--random-erasing",
+          "--label-smoothing",
+          "--ema",
           "--batch-size",
           "--optimizer",
           "--lr",
           "--lr-decay",
           "--schedule",
           "--warmup",
+          "--pct-start",
+          "--div-factor",
+          "--final-div-factor",
           "--momentum",
           "--weight-decay",
           "--grad-clip",
@@ -464,16 +502,34 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    return new TrainingSession(out, err, terminal.getAsBoolean())
-        .run(
-            solver,
-            run,
-            runSpec,
-            data,
-            loaded,
-            runOpts.keepCheckpoints,
-            runOpts.logEvery,
-            runOpts.stopOnDivergence);
+    TrainingSession session = new TrainingSession(out, err, terminal.getAsBoolean());
+    if (testWatch != null) {
+      TestWatch watch = testWatch;
+      int perEpoch = solver.iterationsPerEpoch();
+      solver.addListener(
+          new SolverListener() {
+            @Override
+            public void accuracyChecked(Accuracy acc) {
+              if (acc.iteration() == 0 || acc.iteration() % perEpoch != 0) {
+                return; // the check after the first iteration is not an epoch end
+              }
+              long start = System.nanoTime();
+              int[] pred = TrainedModel.predict(solver.model(), data.test().x(), 256);
+              double testAcc = Metrics.accuracy(data.test().y(), pred);
+              watch.epochTest(acc.epoch(), testAcc, (System.nanoTime() - start) * 1e-9);
+            }
+          });
+      session.onTestAccuracy(watch::finalTest);
+    }
+    return session.run(
+        solver,
+        run,
+        runSpec,
+        data,
+        loaded,
+        runOpts.keepCheckpoints,
+        runOpts.logEvery,
+        runOpts.stopOnDivergence);
   }
 
   // ---------------------------------------------------------------- building blocks
@@ -499,17 +555,21 @@ public final class TrainCommand implements Callable<Integer> {
     return new SyntheticShapes.Config(train, test, cs[0], cs[1], 0);
   }
 
+  /** What training batches go through: crops and flips, random erasing, label smoothing. */
   private AugmentedModel.Recipe augmentRecipe(String dataset, int[] inputShape) {
-    if (!dataOpts.augment) {
-      if (dataOpts.cropPad != null || dataOpts.noFlip) {
-        throw new UsageException("--crop-pad and --no-flip need --augment");
-      }
+    double erasing = dataOpts.randomErasing != null ? dataOpts.randomErasing : 0;
+    double smoothing = solverOpts.labelSmoothing != null ? solverOpts.labelSmoothing : 0;
+    if (!dataOpts.augment && (dataOpts.cropPad != null || dataOpts.noFlip)) {
+      throw new UsageException("--crop-pad and --no-flip need --augment");
+    }
+    if (!dataOpts.augment && erasing == 0 && smoothing == 0) {
       return null;
     }
     AugmentedModel.Recipe r = AugmentedModel.Recipe.forDataset(dataset, inputShape);
+    int pad = !dataOpts.augment ? 0 : dataOpts.cropPad != null ? dataOpts.cropPad : r.cropPad();
+    boolean flip = dataOpts.augment && r.hflip() && !dataOpts.noFlip;
     try {
-      return new AugmentedModel.Recipe(
-          dataOpts.cropPad != null ? dataOpts.cropPad : r.cropPad(), r.hflip() && !dataOpts.noFlip);
+      return new AugmentedModel.Recipe(pad, flip, erasing, smoothing);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -537,6 +597,7 @@ public final class TrainCommand implements Callable<Integer> {
     put(args, "dropout", modelOpts.dropout);
     put(args, "reg", modelOpts.reg);
     put(args, "weight_scale", modelOpts.weightScale);
+    put(args, "tta", modelOpts.tta);
     args.putAll(modelOpts.set);
     Map<String, String> checked = new LinkedHashMap<>(args);
     List<String> unknown = new ArrayList<>();
@@ -562,7 +623,7 @@ public final class TrainCommand implements Callable<Integer> {
     return switch (key) {
       case "hidden_dim", "hidden_dims" -> "--hidden-dims";
       case "weight_scale" -> "--weight-scale";
-      case "normalization", "dropout", "reg" -> "--" + key;
+      case "normalization", "dropout", "reg", "tta" -> "--" + key;
       default -> "--set " + key;
     };
   }
@@ -588,14 +649,32 @@ public final class TrainCommand implements Callable<Integer> {
             .checkpointName(runSpec.model())
             .checkpointEvery(runOpts.checkpointEvery)
             .gradClipNorm(solverOpts.gradClip)
+            .emaDecay(solverOpts.ema != null ? solverOpts.ema : 0)
             .seed(runSpec.seed())
             .model(runSpec.model(), runSpec.toMap());
     int total = totalIterations(solverOpts.epochs, numTrain, solverOpts.batchSize);
     double baseLr = b.build().updateRule().learningRate();
     LrSchedule schedule = null;
-    if (solverOpts.schedule != null) {
+    if (solverOpts.schedule != null && solverOpts.schedule.equals("onecycle")) {
+      if (solverOpts.warmup > 0) {
+        throw new UsageException("--warmup does not go with --schedule onecycle (it warms up)");
+      }
+      try {
+        schedule =
+            new LrSchedule.OneCycle(
+                baseLr,
+                Math.max(2, total),
+                solverOpts.pctStart,
+                solverOpts.divFactor,
+                solverOpts.finalDivFactor,
+                true);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--schedule onecycle: " + e.getMessage());
+      }
+    } else if (solverOpts.schedule != null) {
       if (!solverOpts.schedule.equals("cosine")) {
-        throw new UsageException("--schedule must be cosine, got '" + solverOpts.schedule + "'");
+        throw new UsageException(
+            "--schedule must be cosine or onecycle, got '" + solverOpts.schedule + "'");
       }
       schedule = new LrSchedule.Cosine(baseLr, 0.0, Math.max(1, total - solverOpts.warmup));
     }
@@ -667,6 +746,19 @@ public final class TrainCommand implements Callable<Integer> {
     if (!(solverOpts.lrDecay > 0 && Double.isFinite(solverOpts.lrDecay))) {
       throw new UsageException(
           "--lr-decay must be a finite number > 0 (1 = no decay), got " + solverOpts.lrDecay);
+    }
+    if (solverOpts.ema != null && !(solverOpts.ema > 0 && solverOpts.ema < 1)) {
+      throw new UsageException("--ema must be in (0, 1), e.g. 0.999, got " + solverOpts.ema);
+    }
+    if (solverOpts.labelSmoothing != null
+        && !(solverOpts.labelSmoothing >= 0 && solverOpts.labelSmoothing <= 1)) {
+      throw new UsageException(
+          "--label-smoothing must be in [0, 1], e.g. 0.1, got " + solverOpts.labelSmoothing);
+    }
+    if (dataOpts.randomErasing != null
+        && !(dataOpts.randomErasing >= 0 && dataOpts.randomErasing <= 1)) {
+      throw new UsageException(
+          "--random-erasing must be a probability in [0, 1], got " + dataOpts.randomErasing);
     }
     if (!(solverOpts.gradClip >= 0 && Double.isFinite(solverOpts.gradClip))) {
       throw new UsageException(

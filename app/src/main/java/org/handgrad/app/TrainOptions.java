@@ -17,7 +17,8 @@ final class TrainOptions {
         names = "--model",
         paramLabel = "NAME",
         description =
-            "knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small or resnet18 (required unless --resume).")
+            "knn, svm, softmax, two-layer, fc, cnn, bn-cnn, vit, resnet-small, resnet18 or speedrun"
+                + " (required unless --resume).")
     String model;
 
     @Option(
@@ -49,6 +50,14 @@ final class TrainOptions {
         paramLabel = "S",
         description = "Std of the initial weights (not bn-cnn, which uses He init).")
     Double weightScale;
+
+    @Option(
+        names = "--tta",
+        paramLabel = "KIND",
+        description =
+            "speedrun: test-time augmentation, none or flip (mean of the scores of each image and"
+                + " its mirror) in every evaluation (default: none).")
+    String tta;
 
     @Option(
         names = "--set",
@@ -136,6 +145,14 @@ final class TrainOptions {
 
     @Option(names = "--no-flip", description = "With --augment: no horizontal flips.")
     boolean noFlip;
+
+    @Option(
+        names = "--random-erasing",
+        paramLabel = "P",
+        description =
+            "Random erasing (Zhong et al. 2017, torchvision's RandomErasing): with probability P"
+                + " a rectangle of 2-33%% of each training image is set to the mean (default: off).")
+    Double randomErasing;
   }
 
   /** How to optimize. */
@@ -179,8 +196,32 @@ final class TrainOptions {
     @Option(
         names = "--schedule",
         paramLabel = "KIND",
-        description = "cosine: anneal the learning rate to 0 over the run, per iteration.")
+        description =
+            "cosine: anneal the learning rate to 0 over the run, per iteration (with --warmup);"
+                + " onecycle: PyTorch's OneCycleLR with --lr as the peak (see --pct-start,"
+                + " --div-factor, --final-div-factor).")
     String schedule;
+
+    @Option(
+        names = "--pct-start",
+        paramLabel = "F",
+        defaultValue = "0.3",
+        description = "onecycle: fraction of the run spent climbing (default: ${DEFAULT-VALUE}).")
+    double pctStart;
+
+    @Option(
+        names = "--div-factor",
+        paramLabel = "F",
+        defaultValue = "25",
+        description = "onecycle: the first rate is --lr / F (default: ${DEFAULT-VALUE}).")
+    double divFactor;
+
+    @Option(
+        names = "--final-div-factor",
+        paramLabel = "F",
+        defaultValue = "10000",
+        description = "onecycle: the last rate is the first one / F (default: ${DEFAULT-VALUE}).")
+    double finalDivFactor;
 
     @Option(
         names = "--warmup",
@@ -201,6 +242,24 @@ final class TrainOptions {
         defaultValue = "0",
         description = "Clip the global gradient norm to NORM (0 = off).")
     double gradClip;
+
+    @Option(
+        names = "--label-smoothing",
+        paramLabel = "EPS",
+        description =
+            "Train on smoothed targets, (1 - EPS) one-hot + EPS / classes (PyTorch's"
+                + " cross_entropy(label_smoothing=EPS)); tape-built models: vit, resnet-small,"
+                + " resnet18, speedrun (default: off).")
+    Double labelSmoothing;
+
+    @Option(
+        names = "--ema",
+        paramLabel = "DECAY",
+        description =
+            "Keep an exponential moving average of the weights (and BatchNorm statistics) with"
+                + " this decay, e.g. 0.999; evaluate, keep and checkpoint the averaged weights"
+                + " (default: off).")
+    Double ema;
 
     @Option(
         names = "--num-train-samples",

@@ -40,6 +40,11 @@ record CliRun(int code, String out, String err) {
                   new FinetuneCommand(
                       () -> new TrainCommand(registry, Map.of(), home, downloader, () -> false));
             }
+            if (cls == SpeedrunCommand.class) {
+              return (K)
+                  new SpeedrunCommand(
+                      () -> new TrainCommand(registry, Map.of(), home, downloader, () -> false));
+            }
             if (cls == EvalCommand.class) {
               return (K) new EvalCommand(registry, Map.of(), home, downloader, () -> false);
             }

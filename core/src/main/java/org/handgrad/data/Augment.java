@@ -1,5 +1,6 @@
 package org.handgrad.data;
 
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -7,7 +8,7 @@ import org.handgrad.tensor.Tensor;
 /**
  * Data augmentation for image batches: random crops with zero padding and horizontal flips, the
  * classic CIFAR-10 recipe (pad 4, crop 32x32, flip with probability 1/2; He et al. 2016, section
- * 4.2).
+ * 4.2), and random erasing (Zhong et al. 2017).
  *
  * <p>Dimension letters: N images, C channels, H height, W width. Functions return new tensors of
  * the input's dtype and never modify their input. Randomness comes only from the {@code rng}
@@ -117,7 +118,7 @@ public final class Augment {
   public static Tensor hflip(Tensor x) {
     Preprocess.checkImages("hflip", x);
     boolean[] all = new boolean[x.shape(0)];
-    java.util.Arrays.fill(all, true);
+    Arrays.fill(all, true);
     return hflip(x, all);
   }
 
@@ -164,6 +165,114 @@ public final class Augment {
         mirrorRows(src.floatStorage(), off + base, out.floatStorage(), base, rows, w);
       } else {
         mirrorRows(src.doubleStorage(), off + base, out.doubleStorage(), base, rows, w);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Random erasing with torchvision's defaults ({@code RandomErasing(p, scale=(0.02, 0.33),
+   * ratio=(0.3, 3.3), value=0)}); see {@link #randomErasing(Tensor, double, double, double, double,
+   * double, double, RandomGenerator)}.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param p probability that an image gets a rectangle erased, in [0, 1]
+   * @return images, shape (N, C, H, W)
+   */
+  public static Tensor randomErasing(Tensor x, double p, RandomGenerator rng) {
+    return randomErasing(x, p, 0.02, 0.33, 0.3, 3.3, 0.0, rng);
+  }
+
+  /**
+   * Random erasing (Zhong et al. 2017, "Random Erasing Data Augmentation"), with the semantics of
+   * torchvision's {@code RandomErasing}: with probability p an image gets one rectangle, across all
+   * its channels, set to {@code value}. The rectangle's area is a uniform fraction in [scaleMin,
+   * scaleMax] of H W and its aspect ratio h / w is log-uniform in [ratioMin, ratioMax]; {@code h =
+   * round(sqrt(area * ratio))}, {@code w = round(sqrt(area / ratio))} (round half to even, as
+   * Python's {@code round}). A draw with h &gt;= H or w &gt;= W is rejected and drawn again, at
+   * most 10 times; when all 10 fail the image is left unchanged (torchvision returns it as is too).
+   * The top-left corner is uniform over the positions where the rectangle fits.
+   *
+   * <p>Applied after normalization, {@code value = 0} erases to the training mean (torchvision's
+   * default placement, after {@code Normalize}). It occludes parts of the object, so the network
+   * cannot rely on one discriminative region.
+   *
+   * <p>Draw order, per image n: {@code rng.nextDouble()} (erase when &lt; p); if erasing, per
+   * attempt: the area fraction {@code rng.nextDouble(scaleMin, scaleMax)} (or scaleMin when equal)
+   * and the log ratio {@code rng.nextDouble(log ratioMin, log ratioMax)} (or log ratioMin), then
+   * for the accepted attempt the row {@code rng.nextInt(H - h + 1)} and the column {@code
+   * rng.nextInt(W - w + 1)}.
+   *
+   * @param x images, shape (N, C, H, W)
+   * @param p probability that an image gets a rectangle erased, in [0, 1]
+   * @param scaleMin smallest erased fraction of the image area, in (0, scaleMax]
+   * @param scaleMax largest erased fraction, in [scaleMin, 1]
+   * @param ratioMin smallest aspect ratio h / w, in (0, ratioMax]
+   * @param ratioMax largest aspect ratio
+   * @param value the erased pixels' value
+   * @return images, shape (N, C, H, W), the dtype of x
+   */
+  public static Tensor randomErasing(
+      Tensor x,
+      double p,
+      double scaleMin,
+      double scaleMax,
+      double ratioMin,
+      double ratioMax,
+      double value,
+      RandomGenerator rng) {
+    Preprocess.checkImages("randomErasing", x);
+    if (!(p >= 0 && p <= 1)) {
+      throw new IllegalArgumentException("randomErasing: p must be in [0, 1], got " + p);
+    }
+    if (!(scaleMin > 0 && scaleMin <= scaleMax && scaleMax <= 1)) {
+      throw new IllegalArgumentException(
+          "randomErasing: scale must satisfy 0 < min <= max <= 1, got ("
+              + scaleMin
+              + ", "
+              + scaleMax
+              + ")");
+    }
+    if (!(ratioMin > 0 && ratioMin <= ratioMax && Double.isFinite(ratioMax))) {
+      throw new IllegalArgumentException(
+          "randomErasing: ratio must satisfy 0 < min <= max, got ("
+              + ratioMin
+              + ", "
+              + ratioMax
+              + ")");
+    }
+    int n = x.shape(0);
+    int c = x.shape(1);
+    int h = x.shape(2);
+    int w = x.shape(3);
+    Tensor out = x.copy(); // row-major from offset 0
+    double logMin = Math.log(ratioMin);
+    double logMax = Math.log(ratioMax);
+    for (int img = 0; img < n; img++) {
+      if (!(rng.nextDouble() < p)) {
+        continue;
+      }
+      for (int attempt = 0; attempt < 10; attempt++) {
+        double area = h * w * (scaleMin < scaleMax ? rng.nextDouble(scaleMin, scaleMax) : scaleMin);
+        double ratio = Math.exp(logMin < logMax ? rng.nextDouble(logMin, logMax) : logMin);
+        int eh = (int) Math.rint(Math.sqrt(area * ratio));
+        int ew = (int) Math.rint(Math.sqrt(area / ratio));
+        if (!(eh < h && ew < w)) {
+          continue;
+        }
+        int top = rng.nextInt(h - eh + 1);
+        int left = rng.nextInt(w - ew + 1);
+        for (int ch = 0; ch < c; ch++) {
+          for (int i = top; i < top + eh; i++) {
+            int from = ((img * c + ch) * h + i) * w + left;
+            if (out.dtype() == DType.FLOAT32) {
+              Arrays.fill(out.floatStorage(), from, from + ew, (float) value);
+            } else {
+              Arrays.fill(out.doubleStorage(), from, from + ew, value);
+            }
+          }
+        }
+        break;
       }
     }
     return out;

@@ -19,6 +19,7 @@ import org.handgrad.models.linear.LinearClassifier;
 import org.handgrad.models.linear.LinearSvm;
 import org.handgrad.models.linear.Softmax;
 import org.handgrad.models.resnet.ResNet;
+import org.handgrad.models.speedrun.SpeedrunNet;
 import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.Model;
 import org.handgrad.tensor.DType;
@@ -90,6 +91,12 @@ public final class Models {
         "CIFAR-style ResNet (3x3 stem, widths 16/32/64; blocks=n gives ResNet-(6n+2))",
         List.of("widths", "blocks"),
         c -> resnet(c, ResNet.Config.small()));
+    add(
+        "speedrun",
+        "the Fashion-MNIST speedrun's VGG-style net: conv groups (conv, pool, bn, relu, conv, bn,"
+            + " relu), global average pool",
+        List.of("widths", "tta"),
+        Models::speedrun);
   }
 
   private static void add(
@@ -290,6 +297,23 @@ public final class Models {
             widths,
             blocks,
             c.integer("num_classes", d.numClasses()),
+            c.dtype(d.dtype()),
+            c.seed()));
+  }
+
+  private static SpeedrunNet speedrun(Config c) {
+    SpeedrunNet.Config d = SpeedrunNet.Config.fashionMnist();
+    String tta = c.string("tta", "none").trim();
+    if (!tta.equals("none") && !tta.equals("flip")) {
+      throw new IllegalArgumentException(
+          "model speedrun: tta must be none or flip, got '" + tta + "'");
+    }
+    return new SpeedrunNet(
+        new SpeedrunNet.Config(
+            c.ints("input_shape", d.inputDim()),
+            c.ints("widths", d.widths()),
+            c.integer("num_classes", d.numClasses()),
+            tta.equals("flip"),
             c.dtype(d.dtype()),
             c.seed()));
   }

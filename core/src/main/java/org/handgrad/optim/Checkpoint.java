@@ -64,7 +64,8 @@ import org.handgrad.tensor.Tensor;
  * @param buffers model buffers by name
  * @param bestParameters parameter values at the best validation accuracy (empty before a check)
  * @param bestBuffers buffers at the best validation accuracy (empty before a check)
- * @param optimizerState {@link Optimizer#stateDict()}
+ * @param optimizerState {@link Optimizer#stateDict()}, plus {@link Ema#stateDict()} when the run
+ *     averages its weights
  * @param permutation this epoch's example order, int32 shape (N,), or null at an epoch boundary
  */
 public record Checkpoint(

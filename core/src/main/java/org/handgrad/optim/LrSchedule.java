@@ -19,7 +19,8 @@ public sealed interface LrSchedule
         LrSchedule.StepDecay,
         LrSchedule.Exponential,
         LrSchedule.Cosine,
-        LrSchedule.WarmUp {
+        LrSchedule.WarmUp,
+        LrSchedule.OneCycle {
 
   /**
    * The learning rate at step t.
@@ -157,6 +158,83 @@ public sealed interface LrSchedule
         return after.lr(t - steps);
       }
       return after.lr(0) * (startFactor + (1 - startFactor) * t / steps);
+    }
+  }
+
+  /**
+   * The one-cycle policy (Smith and Topin 2017, "Super-Convergence"), exactly PyTorch's {@code
+   * OneCycleLR} with {@code three_phase=False}: the rate climbs from {@code maxLr / divFactor} to
+   * {@code maxLr} over the first {@code pctStart * totalSteps - 1} steps, then falls to {@code
+   * maxLr / divFactor / finalDivFactor} at step {@code totalSteps - 1}, each phase annealed by a
+   * half cosine ({@code cosine}, PyTorch's default) or linearly. A short warm-up at a low rate lets
+   * BatchNorm statistics and Adam's moments settle; the long descent to almost 0 lets the weights
+   * settle at the end of a short run, where the last epochs gain the most accuracy. From {@code
+   * totalSteps} on the rate stays at its final value.
+   *
+   * @param maxLr the peak rate, finite and &gt; 0
+   * @param totalSteps the length of the cycle, &gt;= 2 (the run's iterations)
+   * @param pctStart fraction of the steps spent climbing, in (0, 1), with {@code pctStart *
+   *     totalSteps} &gt; 1
+   * @param divFactor the initial rate is {@code maxLr / divFactor}, &gt;= 1 (PyTorch: 25)
+   * @param finalDivFactor the final rate is the initial one / this, &gt;= 1 (PyTorch: 1e4)
+   * @param cosine half-cosine annealing (true) or linear (false)
+   */
+  record OneCycle(
+      double maxLr,
+      int totalSteps,
+      double pctStart,
+      double divFactor,
+      double finalDivFactor,
+      boolean cosine)
+      implements LrSchedule {
+    /** Validates the parameters. */
+    public OneCycle {
+      UpdateRules.checkLearningRate("OneCycle", maxLr);
+      if (totalSteps < 2) {
+        throw new IllegalArgumentException("OneCycle: totalSteps must be >= 2, got " + totalSteps);
+      }
+      if (!(pctStart > 0 && pctStart < 1 && pctStart * totalSteps > 1)) {
+        throw new IllegalArgumentException(
+            "OneCycle: pctStart must be in (0, 1) with pctStart * totalSteps > 1, got "
+                + pctStart
+                + " for "
+                + totalSteps
+                + " steps");
+      }
+      if (!(divFactor >= 1 && Double.isFinite(divFactor))) {
+        throw new IllegalArgumentException("OneCycle: divFactor must be >= 1, got " + divFactor);
+      }
+      if (!(finalDivFactor >= 1 && Double.isFinite(finalDivFactor))) {
+        throw new IllegalArgumentException(
+            "OneCycle: finalDivFactor must be >= 1, got " + finalDivFactor);
+      }
+    }
+
+    /** PyTorch's defaults: pctStart 0.3, divFactor 25, finalDivFactor 1e4, cosine. */
+    public OneCycle(double maxLr, int totalSteps) {
+      this(maxLr, totalSteps, 0.3, 25, 1e4, true);
+    }
+
+    @Override
+    public double lr(int t) {
+      checkStep(t);
+      double initial = maxLr / divFactor;
+      double last = initial / finalDivFactor;
+      // Phase ends as PyTorch computes them (a float, not rounded): the climb ends at step
+      // pctStart * total - 1, the descent at total - 1.
+      double climbEnd = pctStart * totalSteps - 1;
+      double end = totalSteps - 1;
+      double step = Math.min(t, end);
+      if (step <= climbEnd) {
+        return anneal(initial, maxLr, step / climbEnd);
+      }
+      return anneal(maxLr, last, (step - climbEnd) / (end - climbEnd));
+    }
+
+    private double anneal(double from, double to, double pct) {
+      return cosine
+          ? to + (from - to) / 2 * (Math.cos(Math.PI * pct) + 1)
+          : (to - from) * pct + from;
     }
   }
 

@@ -117,8 +117,8 @@ public final class OptimConfig {
   }
 
   /**
-   * A schedule as a map: {@code type} (constant, step, exponential, cosine, warmup) and its fields
-   * in snake_case; a warm-up nests the schedule that follows under {@code after}.
+   * A schedule as a map: {@code type} (constant, step, exponential, cosine, warmup, onecycle) and
+   * its fields in snake_case; a warm-up nests the schedule that follows under {@code after}.
    */
   public static Map<String, Object> toMap(LrSchedule schedule) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -144,6 +144,14 @@ public final class OptimConfig {
       m.put("steps", s.steps());
       m.put("start_factor", s.startFactor());
       m.put("after", toMap(s.after()));
+    } else if (schedule instanceof LrSchedule.OneCycle s) {
+      m.put("type", "onecycle");
+      m.put("max_lr", s.maxLr());
+      m.put("total_steps", s.totalSteps());
+      m.put("pct_start", s.pctStart());
+      m.put("div_factor", s.divFactor());
+      m.put("final_div_factor", s.finalDivFactor());
+      m.put("cosine", s.cosine());
     }
     return m;
   }
@@ -185,12 +193,33 @@ public final class OptimConfig {
         yield new LrSchedule.WarmUp(
             integer(map, "steps"), num(map, "start_factor"), schedule(after));
       }
+      case "onecycle" -> {
+        fields(
+            map,
+            "onecycle",
+            "max_lr",
+            "total_steps",
+            "pct_start",
+            "div_factor",
+            "final_div_factor",
+            "cosine");
+        if (!(map.get("cosine") instanceof Boolean cosine)) {
+          throw new IllegalArgumentException("schedule onecycle: \"cosine\" must be a boolean");
+        }
+        yield new LrSchedule.OneCycle(
+            num(map, "max_lr"),
+            integer(map, "total_steps"),
+            num(map, "pct_start"),
+            num(map, "div_factor"),
+            num(map, "final_div_factor"),
+            cosine);
+      }
       default ->
           throw new IllegalArgumentException(
               "schedule: unknown type '"
                   + t
                   + "'; known: constant, step, exponential, cosine,"
-                  + " warmup");
+                  + " warmup, onecycle");
     };
   }
 

@@ -55,6 +55,10 @@ import org.handgrad.tensor.Tensor;
  *       checkpoint holds everything a resume needs.
  *   <li>A NaN or infinite loss, gradient or parameter stops training with a {@link
  *       TrainingDivergedException} instead of continuing on garbage.
+ *   <li>With {@link SolverOptions#emaDecay()} the Solver keeps a moving average of the weights
+ *       ({@link Ema}), updated after every step; accuracy checks, the best parameters and so the
+ *       restored ones use the averaged weights; checkpoints hold the average with the optimizer
+ *       state.
  * </ul>
  *
  * <p>The library prints nothing itself: progress goes to {@link SolverListener}s; {@code
@@ -140,6 +144,10 @@ public final class Solver {
   private final SolverOptions options;
   private final Optimizer optimizer;
   private final SplitMix64 rng;
+
+  /** The moving average of the weights ({@link SolverOptions#emaDecay()}), or null. */
+  private final Ema ema;
+
   private final List<SolverListener> listeners = new ArrayList<>();
 
   private final List<Double> lossHistory = new ArrayList<>();
@@ -172,6 +180,7 @@ public final class Solver {
     this.options = Objects.requireNonNull(options, "Solver: options");
     this.optimizer = new Optimizer(options.updateRule());
     this.rng = new SplitMix64(options.seed());
+    this.ema = options.emaDecay() > 0 ? new Ema(options.emaDecay(), true) : null;
     if (options.verbose()) {
       listeners.add(new PrintingListener(System.out, options.printEvery()));
     }
@@ -316,13 +325,33 @@ public final class Solver {
       throw new TrainingDivergedException(
           TrainingDivergedException.Stage.UPDATE, t + 1, epoch, loss, lr, bad);
     }
+    if (ema != null) {
+      ema.update(model);
+    }
     lossHistory.add(loss);
     double seconds = Math.max((System.nanoTime() - start) * 1e-9, 1e-9);
     return new SolverListener.Iteration(
         t + 1, total, epoch, options.numEpochs(), loss, lr, gradNorm, b / seconds);
   }
 
+  /**
+   * Accuracy checks and the best parameters. With a moving average of the weights, the averaged
+   * weights are the ones evaluated and kept (the live ones are put back afterwards).
+   */
   private void checkAccuracies() {
+    if (ema == null) {
+      checkAccuraciesNow();
+      return;
+    }
+    Ema.Swap swap = ema.swapInto(model);
+    try {
+      checkAccuraciesNow();
+    } finally {
+      swap.close();
+    }
+  }
+
+  private void checkAccuraciesNow() {
     double trainAcc =
         checkAccuracy(data.xTrain(), data.yTrain(), options.numTrainSamples(), options.batchSize());
     double valAcc =
@@ -475,8 +504,17 @@ public final class Solver {
         copies(model.buffers()),
         bestParams,
         bestBuffers,
-        optimizer.stateDict(),
+        optimizerState(),
         permutation == null ? null : Tensor.of(permutation.clone(), permutation.length));
+  }
+
+  /** The optimizer's state dict, plus the moving average's ({@link Ema#stateDict()}) if any. */
+  private Map<String, Tensor> optimizerState() {
+    Map<String, Tensor> m = new LinkedHashMap<>(optimizer.stateDict());
+    if (ema != null) {
+      m.putAll(ema.stateDict());
+    }
+    return m;
   }
 
   /**
@@ -576,7 +614,12 @@ public final class Solver {
               + " training examples (a different training set?)");
     }
     c.restoreModel(model);
-    optimizer.loadStateDict(c.optimizerState(), model.parameters());
+    Map<String, Tensor> optimState = new LinkedHashMap<>(c.optimizerState());
+    if (ema != null) {
+      ema.loadStateDict(optimState, model);
+      optimState.keySet().removeIf(k -> k.startsWith(Ema.PREFIX));
+    }
+    optimizer.loadStateDict(optimState, model.parameters());
     rng.setState(c.rngState());
     epoch = c.epoch();
     iteration = c.iteration();
@@ -617,6 +660,11 @@ public final class Solver {
   /** The options. */
   public SolverOptions options() {
     return options;
+  }
+
+  /** The moving average of the weights, if {@link SolverOptions#emaDecay()} is set. */
+  public Optional<Ema> ema() {
+    return Optional.ofNullable(ema);
   }
 
   /** The optimizer (its learning rate and per-parameter state). */

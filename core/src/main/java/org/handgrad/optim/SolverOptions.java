@@ -34,6 +34,9 @@ import org.handgrad.io.Json;
  * @param checkpointEvery also checkpoint every this many iterations (0: only where CS231n does, at
  *     the accuracy checks: the first iteration, each epoch end, the last iteration)
  * @param gradClipNorm clip gradients to this global L2 norm before each update (0: no clipping)
+ * @param emaDecay keep an exponential moving average of the weights with this decay ({@link Ema},
+ *     with its decay warm-up) and evaluate, keep and restore the averaged weights; 0 (default):
+ *     none; else in (0, 1)
  * @param seed seeds the Solver's random stream (shuffling and accuracy subsampling)
  * @param modelName recorded in checkpoints so a tool can rebuild the model
  * @param modelConfig the model's constructor arguments, JSON-compatible values (numbers, strings,
@@ -53,6 +56,7 @@ public record SolverOptions(
     Path checkpointDir,
     int checkpointEvery,
     double gradClipNorm,
+    double emaDecay,
     long seed,
     String modelName,
     Map<String, Object> modelConfig) {
@@ -98,6 +102,10 @@ public record SolverOptions(
       throw new IllegalArgumentException(
           "Solver: gradClipNorm must be finite and >= 0 (0 = off), got " + gradClipNorm);
     }
+    if (!(emaDecay >= 0 && emaDecay < 1)) {
+      throw new IllegalArgumentException(
+          "Solver: emaDecay must be in [0, 1) (0 = off), got " + emaDecay);
+    }
     modelConfig = normalize(modelConfig);
   }
 
@@ -140,6 +148,7 @@ public record SolverOptions(
     b.checkpointDir = checkpointDir;
     b.checkpointEvery = checkpointEvery;
     b.gradClipNorm = gradClipNorm;
+    b.emaDecay = emaDecay;
     b.seed = seed;
     b.modelName = modelName;
     b.modelConfig = modelConfig;
@@ -162,6 +171,7 @@ public record SolverOptions(
     m.put("checkpoint_dir", checkpointDir.toString());
     m.put("checkpoint_every", checkpointEvery);
     m.put("grad_clip_norm", gradClipNorm);
+    m.put("ema_decay", emaDecay);
     m.put("seed", seed);
     m.put("model_name", modelName);
     m.put("model_config", modelConfig);
@@ -192,6 +202,8 @@ public record SolverOptions(
           Path.of((String) req(m, "checkpoint_dir")),
           intOf(req(m, "checkpoint_every")),
           ((Number) req(m, "grad_clip_norm")).doubleValue(),
+          // Absent in checkpoints written before the option existed: no average.
+          m.get("ema_decay") == null ? 0.0 : ((Number) m.get("ema_decay")).doubleValue(),
           ((Number) req(m, "seed")).longValue(),
           (String) req(m, "model_name"),
           (Map<String, Object>) req(m, "model_config"));
@@ -229,6 +241,7 @@ public record SolverOptions(
     diff(diffs, "numTrainSamples", numTrainSamples, other.numTrainSamples);
     diff(diffs, "numValSamples", numValSamples, other.numValSamples);
     diff(diffs, "gradClipNorm", gradClipNorm, other.gradClipNorm);
+    diff(diffs, "emaDecay", emaDecay, other.emaDecay);
     diff(diffs, "seed", seed, other.seed);
     diff(diffs, "modelName", modelName, other.modelName);
     diff(diffs, "modelConfig", modelConfig, other.modelConfig);
@@ -256,6 +269,7 @@ public record SolverOptions(
     private Path checkpointDir = Path.of(".");
     private int checkpointEvery;
     private double gradClipNorm;
+    private double emaDecay;
     private long seed;
     private String modelName = "model";
     private Map<String, Object> modelConfig = Map.of();
@@ -353,6 +367,12 @@ public record SolverOptions(
       return this;
     }
 
+    /** See {@link SolverOptions#emaDecay()}; 0 for none. */
+    public Builder emaDecay(double v) {
+      this.emaDecay = v;
+      return this;
+    }
+
     /** See {@link SolverOptions#seed()}. */
     public Builder seed(long v) {
       this.seed = v;
@@ -386,6 +406,7 @@ public record SolverOptions(
           checkpointDir,
           checkpointEvery,
           gradClipNorm,
+          emaDecay,
           seed,
           modelName,
           modelConfig);

@@ -37,7 +37,8 @@ class ModelsTest {
             "bn-cnn",
             "vit",
             "resnet18",
-            "resnet-small"),
+            "resnet-small",
+            "speedrun"),
         Models.names());
     for (String name : Models.names()) {
       assertTrue(!Models.description(name).isBlank());

@@ -204,6 +204,58 @@ public final class Charts {
   }
 
   /**
+   * Writes the speedrun plot: the test accuracy measured at the end of each epoch against the wall
+   * time at which it was reached, one line per run, and dashed lines at the given targets.
+   *
+   * @param runs run label to {seconds, accuracy} points in time order, at most ten runs
+   * @param targets accuracies to mark (e.g. 0.93 and 0.94)
+   */
+  public static void accuracyOverTime(
+      Map<String, double[][]> runs, double[] targets, String title, Path png) throws IOException {
+    if (runs.isEmpty() || runs.size() > 10) {
+      throw new IllegalArgumentException(
+          "accuracyOverTime: need one to ten runs, got " + runs.size());
+    }
+    XYChart chart = chart(title, "wall time (s), data loading included", "test accuracy");
+    double maxT = 1;
+    double minAcc = 1;
+    for (Map.Entry<String, double[][]> e : runs.entrySet()) {
+      double[][] pts = e.getValue();
+      if (pts.length == 0) {
+        continue;
+      }
+      double[] t = new double[pts.length];
+      double[] a = new double[pts.length];
+      for (int i = 0; i < pts.length; i++) {
+        t[i] = pts[i][0];
+        a[i] = pts[i][1];
+        maxT = Math.max(maxT, t[i]);
+        minAcc = Math.min(minAcc, a[i]);
+      }
+      XYSeries s = chart.addSeries(e.getKey(), t, a);
+      s.setMarker(SeriesMarkers.CIRCLE);
+    }
+    for (double target : targets) {
+      XYSeries s =
+          chart.addSeries(
+              String.format(Locale.ROOT, "%.0f%%", 100 * target),
+              new double[] {0, maxT},
+              new double[] {target, target});
+      s.setMarker(SeriesMarkers.NONE);
+      s.setLineColor(GREY);
+      s.setLineStyle(
+          new BasicStroke(
+              1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+    }
+    chart.getStyler().setXAxisMin(0.0);
+    chart.getStyler().setYAxisMin(Math.max(0, Math.floor(minAcc * 50) / 50));
+    chart.getStyler().setYAxisMax(1.0);
+    chart.getStyler().setYAxisDecimalPattern("0.00");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    save(chart, png);
+  }
+
+  /**
    * Writes CS231n's k-nearest-neighbour cross-validation plot: every fold's accuracy as a dot per
    * k, and the mean over folds with the standard deviation as error bars ("Cross-validation on k").
    *

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleConsumer;
 import org.handgrad.app.report.Figures;
 import org.handgrad.app.report.HtmlReport;
 import org.handgrad.app.report.MetricsLog;
@@ -57,6 +58,17 @@ public final class TrainingSession {
   }
 
   /** Ctrl-C hook phases: training, writing the final report, done. */
+  private DoubleConsumer onTestAccuracy = acc -> {};
+
+  /**
+   * Called with the final test accuracy as soon as it is known, before the report is written (the
+   * speedrun's clock stops there); returns this session.
+   */
+  public TrainingSession onTestAccuracy(DoubleConsumer consumer) {
+    this.onTestAccuracy = consumer;
+    return this;
+  }
+
   private static final int TRAINING = 0;
 
   private static final int REPORTING = 1;
@@ -276,6 +288,7 @@ public final class TrainingSession {
     int[] pred =
         TrainedModel.predict(model, data.test().x(), Math.max(solver.options().batchSize(), 256));
     double testAcc = Metrics.accuracy(data.test().y(), pred);
+    onTestAccuracy.accept(testAcc);
 
     // The result first, the plots after: an interrupted report keeps what matters most.
     Map<String, Object> result = new LinkedHashMap<>();

@@ -87,4 +87,36 @@ class AugmentedModelTest {
         new AugmentedModel.Recipe(4, true),
         AugmentedModel.Recipe.forDataset("cifar10", new int[] {3, 32, 32}));
   }
+
+  @Test
+  void recipeWithErasingAndSmoothingRoundTripsAndOldMapsReadAsNone() {
+    AugmentedModel.Recipe r = new AugmentedModel.Recipe(2, true, 0.25, 0.1);
+    assertEquals(r, AugmentedModel.Recipe.fromMap(r.toMap()));
+    assertEquals(
+        "random crop (pad 2) + horizontal flip + random erasing (p 0.25) + label smoothing 0.1",
+        r.toString());
+    java.util.Map<String, Object> old = new java.util.LinkedHashMap<>();
+    old.put("crop_pad", 2);
+    old.put("hflip", true);
+    assertEquals(new AugmentedModel.Recipe(2, true), AugmentedModel.Recipe.fromMap(old));
+  }
+
+  @Test
+  void erasingChangesTrainingBatchesAndSmoothingNeedsATapeModel() {
+    Recorder r = new Recorder();
+    AugmentedModel m = new AugmentedModel(r, new AugmentedModel.Recipe(0, false, 1.0, 0), 7);
+    Tensor x = batch();
+    m.loss(x, new int[] {0, 1, 0, 1});
+    Tensor seen = r.seen.get(0);
+    int zeros = 0;
+    for (int i = 0; i < seen.size(); i++) {
+      zeros += seen.getFlat(i) == 0 ? 1 : 0;
+    }
+    assertTrue(zeros > 0, "p = 1 erases a rectangle in every image (the batch has no zeros)");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> new AugmentedModel(r, new AugmentedModel.Recipe(0, false, 0, 0.1), 7));
+    assertTrue(e.getMessage().contains("label smoothing needs a model built on the tape"));
+  }
 }

@@ -130,6 +130,85 @@ public final class Losses {
     return new Loss(loss / n, dx);
   }
 
+  /**
+   * {@link #softmaxLoss(Tensor, int[], double)} with the labels as an int32 tensor (see {@link
+   * Labels}).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, int32, shape (N,), each in [0, C)
+   * @param labelSmoothing the smoothing eps, in [0, 1]
+   */
+  public static Loss softmaxLoss(Tensor x, Tensor y, double labelSmoothing) {
+    return softmaxLoss(x, Labels.toArray("softmax_loss", y), labelSmoothing);
+  }
+
+  /**
+   * Softmax cross-entropy against smoothed targets (label smoothing, Szegedy et al. 2016,
+   * "Rethinking the Inception Architecture", section 7): the one-hot target of example i becomes
+   * {@code q_ij = (1 - eps) [j == y_i] + eps / C}, and {@code L = -(1/N) sum_i sum_j q_ij log
+   * softmax(x_i)_j}. This is PyTorch's {@code F.cross_entropy(x, y, label_smoothing=eps)} (the
+   * uniform part also covers the correct class). With eps = 0 it is {@link #softmaxLoss(Tensor,
+   * int[])}, to the last bit.
+   *
+   * <p>Why it helps: with hard targets the loss keeps falling only by growing the winning score
+   * without bound; smoothed targets have a finite optimum (the logit gap {@code log((1 - eps + eps
+   * / C) / (eps / C))}), which keeps the network calibrated and is a cheap regularizer.
+   *
+   * <p>Stability as {@link #softmaxLoss(Tensor, int[])}: with m the row max and s = sum_j exp(x_ij
+   * - m), {@code -log p_ij = log s - (x_ij - m)} is formed without the (possibly underflowed) p_ij.
+   * The sum over j of q_ij is 1, so the loss of a row is {@code log s - sum_j q_ij (x_ij - m)}.
+   *
+   * <p>Gradient: dL/dx_ij = (softmax(x_i)_j - q_ij) / N, because the q_ij sum to 1 (the derivation
+   * of the hard-target case with the one-hot vector replaced by q).
+   *
+   * @param x scores, shape (N, C), float32 or float64
+   * @param y correct classes, length N, each in [0, C)
+   * @param labelSmoothing the smoothing eps, in [0, 1]; 0 gives the plain cross-entropy
+   * @return the mean loss and dx, shape (N, C), the dtype of x
+   */
+  public static Loss softmaxLoss(Tensor x, int[] y, double labelSmoothing) {
+    checkArgs("softmax_loss", x, y);
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new IllegalArgumentException(
+          "softmax_loss: label smoothing must be in [0, 1], got " + labelSmoothing);
+    }
+    if (labelSmoothing == 0) {
+      return softmaxLoss(x, y);
+    }
+    int n = x.shape(0);
+    int c = x.shape(1);
+    double uniform = labelSmoothing / c; // the eps / C every class receives
+    double onTarget = 1 - labelSmoothing; // the rest goes to the correct class
+    Tensor xc = x.contiguous();
+    Tensor dx = Tensor.zeros(x.dtype(), n, c);
+    double[] row = new double[c];
+    double loss = 0;
+    for (int i = 0; i < n; i++) {
+      loadRow(xc, i, row);
+      double correct = row[y[i]];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < c; j++) {
+        max = Math.max(max, row[j]);
+      }
+      double sum = 0;
+      double shiftedMean = 0; // sum_j (x_ij - m) / C
+      for (int j = 0; j < c; j++) {
+        double z = row[j] - max;
+        shiftedMean += z;
+        row[j] = Math.exp(z);
+        sum += row[j];
+      }
+      shiftedMean /= c;
+      loss += Math.log(sum) - onTarget * (correct - max) - labelSmoothing * shiftedMean;
+      for (int j = 0; j < c; j++) {
+        row[j] = (row[j] / sum - uniform) / n;
+      }
+      row[y[i]] -= onTarget / n;
+      storeRow(dx, i, row);
+    }
+    return new Loss(loss / n, dx);
+  }
+
   // ---------------------------------------------------------------- multiclass SVM (hinge)
 
   /**
