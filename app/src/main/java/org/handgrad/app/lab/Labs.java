@@ -23,7 +23,8 @@ public final class Labs {
         new LrRegSearchLab(),
         new KnnCvLab(),
         new OverfitSmallLab(),
-        new ReceptiveFieldLab());
+        new ReceptiveFieldLab(),
+        new RnnGradientLab());
   }
 
   /** Names of all labs. */
