@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import org.handgrad.app.report.Charts;
 import org.handgrad.app.report.Plots;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.Sequential;
@@ -205,7 +206,7 @@ final class BatchSizeLab implements Lab {
       double[] y = new double[t.loss().size()];
       int perEpoch = Math.max(1, n / arm.batch());
       int window = Math.max(1, perEpoch / 4) | 1;
-      double[] smooth = org.handgrad.app.report.Charts.movingAverage(t.loss(), window);
+      double[] smooth = Charts.movingAverage(t.loss(), window);
       for (int i = 0; i < x.length; i++) {
         x[i] = (i + 1.0) / perEpoch;
         y[i] = smooth[i];

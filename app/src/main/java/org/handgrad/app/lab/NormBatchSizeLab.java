@@ -50,8 +50,8 @@ final class NormBatchSizeLab implements Lab {
 
   /**
    * GroupNorm of feature vectors: (N, D) is seen as (N, D, 1, 1), D channels of one pixel, so each
-   * example's features are normalised in groups of D / G (G = 1 is LayerNorm without the
-   * elementwise scale being per-group; G = D normalises each feature alone and gives zeros).
+   * example's features are normalised in G groups of D / G. G = 1 is LayerNorm; G = D would
+   * normalise every feature on its own, a single value, and output only the bias.
    */
   static final class VectorGroupNorm extends Module {
     private final GroupNorm norm;
