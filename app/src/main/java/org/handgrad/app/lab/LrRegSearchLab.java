@@ -133,7 +133,7 @@ final class LrRegSearchLab implements Lab {
     groupCheck(
         s,
         "lowest_lr",
-        "A learning rate too small learns little within the budget: the trials with lr < 1e-4"
+        "A learning rate too small does not get far within the budget: the trials with lr < 1e-4"
             + " stay well below the best (by more than 0.1)",
         all.stream().filter(t -> t.logLr() < -4).toList(),
         best);
