@@ -15,7 +15,16 @@ public final class Labs {
         new BatchNormLab(),
         new BrokenBackwardLab(),
         new OptimizerLab(),
-        new ActivationLab());
+        new ActivationLab(),
+        new DropoutLab(),
+        new LrScheduleLab(),
+        new BatchSizeLab(),
+        new NormBatchSizeLab(),
+        new LrRegSearchLab(),
+        new KnnCvLab(),
+        new OverfitSmallLab(),
+        new ReceptiveFieldLab(),
+        new RnnGradientLab());
   }
 
   /** Names of all labs. */
