@@ -125,8 +125,15 @@ final class GenerateTrain implements Callable<Integer> {
   @Option(
       names = "--sample-every",
       defaultValue = "1000",
-      description = "Write samples/step_<S>.png every this many steps; 0 = only at the end.")
+      description =
+          "Write samples/step_<S>.png every this many steps and at the end; 0 = only at the end.")
   int sampleEvery;
+
+  @Option(
+      names = "--sample-steps",
+      defaultValue = "50",
+      description = "Sampler steps of those grids (DDIM or Euler; default: ${DEFAULT-VALUE}).")
+  int sampleSteps;
 
   @Option(
       names = "--keep-checkpoints",
@@ -153,9 +160,15 @@ final class GenerateTrain implements Callable<Integer> {
     GenConfig cfg;
     GenCheckpoint from = null;
     try {
-      if (iters < 1 || logEvery < 1 || checkpointEvery < 1 || sampleEvery < 0 || keep < 1) {
+      if (iters < 1
+          || logEvery < 1
+          || checkpointEvery < 1
+          || sampleEvery < 0
+          || sampleSteps < 1
+          || keep < 1) {
         throw new IllegalArgumentException(
-            "--iters, --log-every, --checkpoint-every and --keep-checkpoints must be >= 1 and"
+            "--iters, --log-every, --checkpoint-every, --sample-steps and --keep-checkpoints must be"
+                + " >= 1 and"
                 + " --sample-every >= 0");
       }
       if (resume) {
@@ -220,7 +233,10 @@ final class GenerateTrain implements Callable<Integer> {
       w.flush();
       boolean done =
           new Trainer(cfg, out, train, w, stop)
-              .run(new Trainer.Schedule(iters, logEvery, checkpointEvery, sampleEvery, keep), from);
+              .run(
+                  new Trainer.Schedule(
+                      iters, logEvery, checkpointEvery, sampleEvery, sampleSteps, keep),
+                  from);
       w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
       if (!done) {
         err.println("stopped; continue with: ./handgrad generate train --out " + out + " --resume");

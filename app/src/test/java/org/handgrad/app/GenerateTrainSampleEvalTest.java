@@ -75,9 +75,7 @@ class GenerateTrainSampleEvalTest {
                 "1e-3"));
     a.addAll(List.of(TINY));
     a.addAll(List.of(extra));
-    if (!a.contains("--sample-every")) {
-      a.addAll(List.of("--sample-every", "0"));
-    }
+    a.addAll(List.of("--sample-steps", "2"));
     return a.toArray(new String[0]);
   }
 

@@ -34,8 +34,14 @@ import org.handgrad.tensor.Tensor;
  * that grids of different steps compare).
  */
 public final class Trainer {
-  /** How often to do what (in steps; 0 = never for samples). */
-  public record Schedule(int iters, int logEvery, int checkpointEvery, int sampleEvery, int keep) {}
+  /**
+   * How often to do what, in steps.
+   *
+   * @param sampleEvery 0 = a grid only at the end
+   * @param sampleSteps sampler steps of the preview grids (DDIM or Euler)
+   */
+  public record Schedule(
+      int iters, int logEvery, int checkpointEvery, int sampleEvery, int sampleSteps, int keep) {}
 
   private final GenConfig cfg;
   private final Path run;
@@ -152,12 +158,13 @@ public final class Trainer {
       if (step % s.checkpointEvery() == 0 || last) {
         save(step, rng, losses, seconds, params, ema, opt, s.keep());
       }
-      if (s.sampleEvery() > 0 && (step % s.sampleEvery() == 0 || last)) {
+      if (last || (s.sampleEvery() > 0 && step % s.sampleEvery() == 0)) {
         if (emaNet == null) {
           emaNet = new UNet(cfg.unet());
         }
         ema.copyTo(emaNet.parameters());
-        writeSamples(emaNet, run.resolve("samples").resolve("step_" + step + ".png"));
+        writeSamples(
+            emaNet, s.sampleSteps(), run.resolve("samples").resolve("step_" + step + ".png"));
       }
     }
     return step >= s.iters();
@@ -197,7 +204,7 @@ public final class Trainer {
    * A preview grid with the default sampler: one row per class (guided when the run drops labels)
    * or 8 x 8 unconditional samples, from a fixed seed.
    */
-  void writeSamples(UNet net, Path png) throws IOException {
+  void writeSamples(UNet net, int steps, Path png) throws IOException {
     int k = cfg.unet().numClasses();
     int cols = 8;
     int count = k > 0 ? k * cols : 64;
@@ -212,7 +219,8 @@ public final class Trainer {
     } else {
       c = Conditioning.unconditional();
     }
-    Samplers.Choice choice = Samplers.choose(cfg, null, null, 0);
+    Samplers.Choice choice =
+        Samplers.choose(cfg, null, cfg.isDdpm() ? Math.min(steps, cfg.timesteps()) : steps, 0);
     Tensor x =
         Samplers.sample(
             cfg,
