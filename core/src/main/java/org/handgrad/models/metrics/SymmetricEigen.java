@@ -32,7 +32,7 @@ public final class SymmetricEigen {
    * @param a n x n, symmetric to within 1e-9 relative to its largest entry; not modified
    * @return eigenvalues ascending and orthonormal eigenvectors
    * @throws IllegalArgumentException for a null, empty, ragged, non-finite or asymmetric matrix
-   * @throws ArithmeticException if {@value #MAX_SWEEPS} sweeps do not converge
+   * @throws ArithmeticException if 60 sweeps do not converge
    */
   public static Result decompose(double[][] a) {
     int n = check(a);
