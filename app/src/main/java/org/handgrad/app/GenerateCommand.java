@@ -17,19 +17,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code handgrad generate}: generative models (CS231n stage 8). For now one subcommand:
+ * {@code handgrad generate}: generative models (CS231n stage 8).
  *
  * <pre>
  * ./handgrad generate schedules --out DIR [--timesteps T]
+ * ./handgrad generate train --method ddpm|flow --out RUN [--data fashion-mnist|shapes] ...
+ * ./handgrad generate sample --checkpoint RUN [--sampler ddpm|ddim|euler|heun] [--steps S] ...
+ * ./handgrad generate eval --checkpoint RUN --classifier CLS_RUN [--n N] ...
  * </pre>
  *
- * writes {@code DIR/schedules.png}, the alpha-bar curves of the linear, cosine and sigmoid beta
- * schedules, and prints abar at a few fractions of T. Exit codes: 0 done, 1 failed, 2 bad usage.
+ * {@code schedules} writes {@code DIR/schedules.png}, the alpha-bar curves of the linear, cosine
+ * and sigmoid beta schedules, and prints abar at a few fractions of T. {@code train}, {@code
+ * sample} and {@code eval} are in {@link GenerateTrain}, {@link GenerateSample} and {@link
+ * GenerateEval}. Exit codes: 0 done, 1 failed, 2 bad usage, 130 interrupted (checkpoint saved).
  */
 @Command(
     name = "generate",
-    description = "Generative models: diffusion schedules.",
-    subcommands = {GenerateCommand.Schedules.class})
+    description = "Generative models: DDPM and rectified flow with the U-Net.",
+    subcommands = {
+      GenerateCommand.Schedules.class,
+      GenerateTrain.class,
+      GenerateSample.class,
+      GenerateEval.class
+    })
 public final class GenerateCommand implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -41,7 +51,8 @@ public final class GenerateCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: schedules");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand: schedules, train, sample or eval");
   }
 
   /** {@code generate schedules}: the alpha-bar plot. */

@@ -11,6 +11,7 @@ import java.util.random.RandomGenerator;
 import org.handgrad.models.Classifier;
 import org.handgrad.models.InputGradients;
 import org.handgrad.models.Nets;
+import org.handgrad.models.PenultimateFeatures;
 import org.handgrad.models.Regularized;
 import org.handgrad.models.SeedStream;
 import org.handgrad.nn.Metrics;
@@ -66,7 +67,8 @@ import org.handgrad.tensor.Tensor;
  * "dropout.rng_state" when dropout is on. Weights use He (Kaiming) normal init with fan_in (gain
  * sqrt 2; gain 1 for the output layer). L2: {@code 0.5 * reg * sum(W^2)} over the W's.
  */
-public final class BnConvNet implements Model, Classifier, Regularized, InputGradients {
+public final class BnConvNet
+    implements Model, Classifier, Regularized, InputGradients, PenultimateFeatures {
   private static final String NAME = "bn-cnn";
 
   /**
@@ -476,6 +478,29 @@ public final class BnConvNet implements Model, Classifier, Regularized, InputGra
       dh = convReluBackward(i, dh, c);
     }
     return new InputGradients.Result(head.out(), dh, a, da);
+  }
+
+  /**
+   * The hidden layer's test-mode output, affine - BN - relu, which the output layer reads (dropout
+   * is the identity in test mode).
+   *
+   * @param x images, shape (N, C, H, W)
+   * @return features, shape (N, M)
+   * @throws IllegalStateException before any training step (no running statistics yet)
+   */
+  @Override
+  public Tensor penultimateFeatures(Tensor x) {
+    check(x);
+    Tensor h = x;
+    for (int i = 0; i < numConvs; i++) {
+      h = convForward(i, h, false).out();
+    }
+    // the first three steps of headForward, in test mode
+    int j = numConvs;
+    Tensor fc = Affine.affineForward(h, w[j].value(), zeroBias[j]).out();
+    Tensor bn =
+        BatchNorm.batchnormForward(fc, gamma[j].value(), beta[j].value(), bnParam(j, false)).out();
+    return Activations.reluForward(bn).out();
   }
 
   @Override

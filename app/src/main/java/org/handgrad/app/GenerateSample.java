@@ -1,0 +1,141 @@
+package org.handgrad.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.handgrad.app.generate.GenRun;
+import org.handgrad.app.generate.SampleGrid;
+import org.handgrad.app.generate.Samplers;
+import org.handgrad.models.diffusion.Conditioning;
+import org.handgrad.models.diffusion.Trajectory;
+import org.handgrad.tensor.Rng;
+import org.handgrad.tensor.Tensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code generate sample}: a PNG grid of samples from a {@code generate train} run (its EMA
+ * weights), one row per class for a conditional run, and optionally the denoising trajectory of the
+ * first sample as a strip.
+ */
+@Command(name = "sample", description = "Write a PNG grid of samples from a generate run.")
+final class GenerateSample implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description = "A generate run folder (newest checkpoint) or a checkpoint JSON.")
+  Path checkpoint;
+
+  @Option(
+      names = "--sampler",
+      description = "ddpm or ddim (DDPM runs; default ddim), euler or heun (flow; default euler).")
+  String sampler;
+
+  @Option(names = "--steps", description = "Sampler steps (default 50; ddpm: T).")
+  Integer steps;
+
+  @Option(names = "--eta", defaultValue = "0", description = "DDIM's eta in [0, 1] (default 0).")
+  double eta;
+
+  @Option(
+      names = "--guidance",
+      description = "Guidance weight w (default 3 when trained with label dropping, else 1).")
+  Double guidance;
+
+  @Option(names = "--class", description = "Sample only this class (default: every class).")
+  Integer cls;
+
+  @Option(names = "--n", description = "Samples (default 8 per class, or 64).")
+  Integer n;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--out", description = "PNG file (default RUN/samples/<sampler>_<steps>.png).")
+  Path out;
+
+  @Option(names = "--trajectory", description = "Also write the first sample's trajectory strip.")
+  boolean trajectory;
+
+  @Option(names = "--no-ema", description = "Use the raw weights instead of their average.")
+  boolean noEma;
+
+  @Override
+  public Integer call() {
+    PrintWriter w = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      GenRun run = GenRun.load(checkpoint, !noEma);
+      int k = run.config().unet().numClasses();
+      int count = n != null ? n : (k > 0 && cls == null ? 8 * k : 64);
+      if (count < 1) {
+        throw new IllegalArgumentException("--n must be >= 1, got " + count);
+      }
+      Samplers.Choice choice = Samplers.choose(run.config(), sampler, steps, eta);
+      Conditioning c = Samplers.conditioning(run.config(), count, cls, guidance);
+      int[] shape = run.config().imageShape();
+      Trajectory traj = trajectory ? new Trajectory(Math.max(1, choice.steps() / 10)) : null;
+      ProgressBar bar =
+          new ProgressBar(err, "sampling", ProgressBar.Unit.ITEMS, false, System::nanoTime);
+      Tensor x =
+          Samplers.sample(
+              run.config(),
+              run.net(),
+              choice,
+              new int[] {count, shape[0], shape[1], shape[2]},
+              c,
+              traj,
+              bar::update,
+              new Rng(seed));
+      bar.finish();
+      Path png =
+          out != null
+              ? out
+              : run.folder()
+                  .resolve("samples")
+                  .resolve(choice.sampler() + "_" + choice.steps() + ".png");
+      if (png.toAbsolutePath().getParent() != null) {
+        Files.createDirectories(png.toAbsolutePath().getParent());
+      }
+      int cols =
+          k > 0 && cls == null && count % k == 0 ? count / k : (int) Math.ceil(Math.sqrt(count));
+      SampleGrid.write(png, x, cols);
+      w.printf(
+          Locale.ROOT,
+          "%d samples from step %d, %s with %d steps%s%s%n",
+          count,
+          run.step(),
+          choice.sampler(),
+          choice.steps(),
+          choice.sampler().equals("ddim") ? ", eta " + choice.eta() : "",
+          c.labels() != null ? ", guidance w=" + c.guidance() : "");
+      w.println("wrote " + png);
+      if (traj != null) {
+        Path strip =
+            png.resolveSibling(
+                png.getFileName().toString().replaceFirst("\\.png$", "") + "-trajectory.png");
+        SampleGrid.writeStrip(strip, traj.frames(), 0);
+        w.println("wrote " + strip);
+      }
+      return 0;
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    } catch (IOException e) {
+      err.println("error: " + Errors.describe(e));
+      return 1;
+    }
+  }
+}

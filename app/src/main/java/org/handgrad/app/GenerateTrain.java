@@ -1,0 +1,318 @@
+package org.handgrad.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.handgrad.app.generate.GenCheckpoint;
+import org.handgrad.app.generate.GenConfig;
+import org.handgrad.app.generate.GenData;
+import org.handgrad.app.generate.Trainer;
+import org.handgrad.data.Dataset;
+import org.handgrad.data.Split;
+import org.handgrad.io.AtomicFiles;
+import org.handgrad.io.Json;
+import org.handgrad.models.diffusion.UNetConfig;
+import org.handgrad.tensor.DType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code generate train}: trains the U-Net as a DDPM denoiser or a rectified-flow velocity field.
+ * Defaults are those of {@code shared/bench/torch_generative.py} (the reference U-Net, class
+ * conditional with 10% of the labels dropped, linear schedule, T = 1000, eps target, batch 64, Adam
+ * 2e-4) plus an EMA of the weights (decay 0.999). Ctrl-C or SIGTERM stops after the current step
+ * and writes a checkpoint; {@code --resume} continues exactly.
+ */
+@Command(
+    name = "train",
+    description = "Train a DDPM or rectified-flow U-Net (checkpoints, EMA, loss plot, samples).")
+final class GenerateTrain implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  @Option(names = "--method", description = "ddpm or flow (required for a new run).")
+  String method;
+
+  @Option(names = "--out", required = true, description = "Run folder (created; or resumed).")
+  Path out;
+
+  @Option(
+      names = "--data",
+      defaultValue = "fashion-mnist",
+      description = "fashion-mnist or shapes (default: ${DEFAULT-VALUE}).")
+  String data;
+
+  @Option(names = "--data-dir", description = "Where datasets live (default: ~/.handgrad/data).")
+  Path dataDir;
+
+  @Option(
+      names = "--num-train",
+      description = "Training images (default: all of fashion-mnist; 10000 shapes).")
+  Integer numTrain;
+
+  @Option(
+      names = "--guidance-drop",
+      description =
+          "Probability of dropping a label to the null class (classifier-free guidance training;"
+              + " default 0.1 for a conditional U-Net, 0 for an unconditional one).")
+  Double guidanceDrop;
+
+  @Option(
+      names = "--schedule",
+      defaultValue = "linear",
+      description = "DDPM beta schedule: linear, cosine, sigmoid (default: ${DEFAULT-VALUE}).")
+  String schedule;
+
+  @Option(
+      names = "--objective",
+      defaultValue = "eps",
+      description = "DDPM target: eps, x0 or v (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(
+      names = "--timesteps",
+      defaultValue = "1000",
+      description = "DDPM steps T (default: ${DEFAULT-VALUE}).")
+  int timesteps;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(names = "--lr", defaultValue = "2e-4", description = "Adam's rate (${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(
+      names = "--ema-decay",
+      defaultValue = "0.999",
+      description = "Decay of the weight average used for samples (default: ${DEFAULT-VALUE}).")
+  double emaDecay;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(
+      names = "--iters",
+      defaultValue = "10000",
+      description = "Total optimizer steps, resumed ones included (default: ${DEFAULT-VALUE}).")
+  int iters;
+
+  @Option(names = "--log-every", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+  int logEvery;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "500",
+      description = "Default: ${DEFAULT-VALUE}.")
+  int checkpointEvery;
+
+  @Option(
+      names = "--sample-every",
+      defaultValue = "1000",
+      description =
+          "Write samples/step_<S>.png every this many steps and at the end; 0 = only at the end.")
+  int sampleEvery;
+
+  @Option(
+      names = "--sample-steps",
+      defaultValue = "50",
+      description = "Sampler steps of those grids (DDIM or Euler; default: ${DEFAULT-VALUE}).")
+  int sampleSteps;
+
+  @Option(
+      names = "--keep-checkpoints",
+      defaultValue = "2",
+      description = "Newest checkpoints kept (default: ${DEFAULT-VALUE}).")
+  int keep;
+
+  @Option(
+      names = "--set",
+      description =
+          "U-Net option key=value: base_width, widths (e.g. 8,16), time_dim, num_classes (0 ="
+              + " unconditional), groups, heads, seed. Repeatable.")
+  List<String> set = new ArrayList<>();
+
+  @Option(
+      names = "--resume",
+      description = "Continue the run in --out from its newest checkpoint (its config is kept).")
+  boolean resume;
+
+  @Override
+  public Integer call() {
+    PrintWriter w = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    GenConfig cfg;
+    GenCheckpoint from = null;
+    try {
+      if (iters < 1
+          || logEvery < 1
+          || checkpointEvery < 1
+          || sampleEvery < 0
+          || sampleSteps < 1
+          || keep < 1) {
+        throw new IllegalArgumentException(
+            "--iters, --log-every, --checkpoint-every, --sample-steps and --keep-checkpoints must be"
+                + " >= 1 and"
+                + " --sample-every >= 0");
+      }
+      if (resume) {
+        Path config = out.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+          throw new IllegalArgumentException("--resume: " + config + " does not exist");
+        }
+        cfg = GenConfig.fromMap((Map<?, ?>) Json.parse(Files.readString(config)));
+        from = GenCheckpoint.read(GenCheckpoint.latest(out));
+      } else {
+        if (Files.isRegularFile(out.resolve("config.json"))) {
+          throw new IllegalArgumentException(
+              out + " already holds a run; add --resume to continue it, or pick another --out");
+        }
+        cfg = newConfig();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    } catch (IOException e) {
+      err.println("error: " + Errors.describe(e));
+      return 1;
+    }
+    AtomicBoolean stop = new AtomicBoolean(false);
+    CountDownLatch finished = new CountDownLatch(1);
+    // Ctrl-C / SIGTERM: the JVM runs shutdown hooks while this thread keeps going; the hook asks
+    // the loop to stop after its step (it then writes a checkpoint) and holds the JVM until then.
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.set(true);
+              err.println();
+              err.println("interrupted: stopping after this step, saving a checkpoint...");
+              err.flush();
+              try {
+                finished.await(5, TimeUnit.MINUTES);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "handgrad-generate-interrupt");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      int[] shape = cfg.imageShape();
+      if (cfg.unet().inChannels() != shape[0]) {
+        throw new IllegalArgumentException(
+            "the U-Net has in_channels=" + cfg.unet().inChannels() + " for " + cfg.data());
+      }
+      Dataset d = GenData.load(cfg.data(), cfg.numTrain(), 10, dataDir, err);
+      Split train = d.train();
+      if (cfg.numTrain() > train.size()) {
+        throw new IllegalArgumentException(
+            "--num-train " + cfg.numTrain() + ": " + cfg.data() + " has " + train.size());
+      }
+      train = GenData.toModelRange(train.range(0, cfg.numTrain()), cfg.unet().dtype());
+      Files.createDirectories(out);
+      AtomicFiles.write(
+          out.resolve("config.json"),
+          Json.writePretty(cfg.toMap()).getBytes(StandardCharsets.UTF_8));
+      w.println("generate train: " + cfg.describe());
+      w.println("U-Net: " + cfg.unet());
+      w.println("run folder: " + out);
+      w.flush();
+      boolean done =
+          new Trainer(cfg, out, train, w, stop)
+              .run(
+                  new Trainer.Schedule(
+                      iters, logEvery, checkpointEvery, sampleEvery, sampleSteps, keep),
+                  from);
+      w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
+      if (!done) {
+        err.println("stopped; continue with: ./handgrad generate train --out " + out + " --resume");
+        return 130;
+      }
+      return 0;
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      err.println("error: " + Errors.describe(e));
+      return 1;
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running and returns now
+      }
+    }
+  }
+
+  private GenConfig newConfig() {
+    if (method == null) {
+      throw new IllegalArgumentException("--method ddpm|flow is required for a new run");
+    }
+    Map<String, String> u = new LinkedHashMap<>();
+    for (String kv : set) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--set: expected key=value, got '" + kv + "'");
+      }
+      u.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    List<String> known =
+        List.of("base_width", "widths", "time_dim", "num_classes", "groups", "heads", "seed");
+    for (String k : u.keySet()) {
+      if (!known.contains(k)) {
+        throw new IllegalArgumentException(
+            "--set: unknown U-Net option '" + k + "'; known: " + String.join(", ", known));
+      }
+    }
+    UNetConfig ref = UNetConfig.reference();
+    int channels = data.equals("shapes") ? 3 : 1;
+    int[] widths = ref.widths();
+    if (u.containsKey("widths")) {
+      String[] parts = u.get("widths").split(",");
+      widths = new int[parts.length];
+      for (int i = 0; i < parts.length; i++) {
+        widths[i] = parseInt("widths", parts[i].trim());
+      }
+    }
+    UNetConfig unet =
+        new UNetConfig(
+            channels,
+            u.containsKey("base_width") ? parseInt("base_width", u.get("base_width")) : 32,
+            widths,
+            u.containsKey("time_dim") ? parseInt("time_dim", u.get("time_dim")) : ref.timeDim(),
+            u.containsKey("num_classes")
+                ? parseInt("num_classes", u.get("num_classes"))
+                : ref.numClasses(),
+            u.containsKey("groups") ? parseInt("groups", u.get("groups")) : ref.groups(),
+            u.containsKey("heads") ? parseInt("heads", u.get("heads")) : ref.heads(),
+            DType.FLOAT32,
+            u.containsKey("seed") ? Long.parseLong(u.get("seed")) : ref.seed());
+    int n = numTrain != null ? numTrain : data.equals("shapes") ? 10_000 : 60_000;
+    double drop = guidanceDrop != null ? guidanceDrop : unet.numClasses() > 0 ? 0.1 : 0.0;
+    return new GenConfig(
+        method, data, n, schedule, objective, timesteps, drop, batchSize, lr, emaDecay, seed, unet);
+  }
+
+  private static int parseInt(String key, String v) {
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--set " + key + ": expected an integer, got '" + v + "'");
+    }
+  }
+}
