@@ -42,8 +42,7 @@ public final class Clip extends Module {
     RandomGenerator rng = Init.rng(config.seed() * 1_000_003L + 17);
     text = registerModule("text", new TextEncoder(config, rng));
     logitScale =
-        registerParameter(
-            "logit_scale", Tensor.full(config.dtype(), ClipLoss.INIT_LOGIT_SCALE, 1));
+        registerParameter("logit_scale", Tensor.full(config.dtype(), ClipLoss.INIT_LOGIT_SCALE, 1));
   }
 
   /** The configuration. */
@@ -147,7 +146,9 @@ public final class Clip extends Module {
     return logitScale.value().getFlat(0);
   }
 
-  /** Not a single-input module: use {@link #trainStep}, {@link #encodeImages}, {@link #encodeTexts}. */
+  /**
+   * Not a single-input module: use {@link #trainStep}, {@link #encodeImages}, {@link #encodeTexts}.
+   */
   @Override
   public Tensor forward(Tensor x) {
     throw new UnsupportedOperationException(
@@ -157,8 +158,7 @@ public final class Clip extends Module {
   /** Not a single-input module; see {@link #forward(Tensor)}. */
   @Override
   public Tensor backward(Tensor dout) {
-    throw new UnsupportedOperationException(
-        "Clip.backward: the gradients are filled by trainStep");
+    throw new UnsupportedOperationException("Clip.backward: the gradients are filled by trainStep");
   }
 
   private void checkBatch(Tensor images, Tensor tokens) {

@@ -107,8 +107,21 @@ public record ClipConfig(
   /** The same model at another dtype (for float64 gradient checks). */
   public ClipConfig withDtype(DType newDtype) {
     return new ClipConfig(
-        channels, imageSize, patch, visionDim, visionDepth, visionHeads, textDim, textDepth,
-        textHeads, contextLength, vocabSize, endToken, embedDim, newDtype, seed);
+        channels,
+        imageSize,
+        patch,
+        visionDim,
+        visionDepth,
+        visionHeads,
+        textDim,
+        textDepth,
+        textHeads,
+        contextLength,
+        vocabSize,
+        endToken,
+        embedDim,
+        newDtype,
+        seed);
   }
 
   /** The fields by their snake_case names, for a checkpoint's JSON. */
@@ -141,9 +154,21 @@ public record ClipConfig(
     Objects.requireNonNull(m, "clip config");
     for (String k :
         List.of(
-            "channels", "image_size", "patch", "vision_dim", "vision_depth", "vision_heads",
-            "text_dim", "text_depth", "text_heads", "context_length", "vocab_size", "end_token",
-            "embed_dim", "dtype", "seed")) {
+            "channels",
+            "image_size",
+            "patch",
+            "vision_dim",
+            "vision_depth",
+            "vision_heads",
+            "text_dim",
+            "text_depth",
+            "text_heads",
+            "context_length",
+            "vocab_size",
+            "end_token",
+            "embed_dim",
+            "dtype",
+            "seed")) {
       if (!m.containsKey(k)) {
         throw new IllegalArgumentException("clip config: missing field '" + k + "'");
       }

@@ -43,8 +43,8 @@ public final class ClipData {
           "a centred photo of a {}");
 
   /**
-   * Zero-shot templates of the shape scenes: every size and place of the caption grammar around
-   * a "{colour} {shape}" class name (10 templates, ensembled).
+   * Zero-shot templates of the shape scenes: every size and place of the caption grammar around a
+   * "{colour} {shape}" class name (10 templates, ensembled).
    */
   public static final List<String> SHAPE_TEMPLATES = shapeTemplates();
 
@@ -84,7 +84,8 @@ public final class ClipData {
    *
    * @return images (M, 3, S, S) and every caption, T = {@link SyntheticCaptions#CAPTION_LENGTH}
    */
-  public static ClipPairs shapes(SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
+  public static ClipPairs shapes(
+      SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
     CaptionSplit split = SyntheticCaptions.generateSplit(config, kind);
     int m = split.numImages();
     List<List<Integer>> of = new ArrayList<>();
@@ -108,7 +109,8 @@ public final class ClipData {
    *
    * @return for each image its class in {@link #shapeClasses()}, or -1 for a pair scene
    */
-  public static int[] shapeLabels(SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
+  public static int[] shapeLabels(
+      SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
     List<SyntheticCaptions.Layout> layouts = SyntheticCaptions.layouts(config, kind);
     int[] y = new int[layouts.size()];
     for (int i = 0; i < y.length; i++) {

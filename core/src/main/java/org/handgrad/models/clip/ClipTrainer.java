@@ -24,9 +24,9 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>Optimization as in CLIP (Radford et al. 2021, section 2.5) at small scale: AdamW with
  * decoupled weight decay on the matrices only (gains, biases, the class token and {@code
- * logit_scale} are not decayed, as in OpenCLIP), a linear warm-up then cosine decay of the
- * learning rate to 0 over the run. Batch b of step i is drawn from an {@link Rng} seeded by (seed,
- * i), so a resumed run draws exactly the batches the uninterrupted run would have.
+ * logit_scale} are not decayed, as in OpenCLIP), a linear warm-up then cosine decay of the learning
+ * rate to 0 over the run. Batch b of step i is drawn from an {@link Rng} seeded by (seed, i), so a
+ * resumed run draws exactly the batches the uninterrupted run would have.
  *
  * <p>A checkpoint folder holds {@value #MODEL_FILE} (parameters, readable by {@code
  * safetensors.torch}), {@value #OPTIMIZER_FILE} (AdamW moments: {@code decay.*} and {@code
@@ -69,12 +69,12 @@ public final class ClipTrainer {
                 + batchSize);
       }
       if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-        throw new IllegalArgumentException("clip train: learning rate must be > 0, got "
-            + learningRate);
+        throw new IllegalArgumentException(
+            "clip train: learning rate must be > 0, got " + learningRate);
       }
       if (!(weightDecay >= 0)) {
-        throw new IllegalArgumentException("clip train: weight decay must be >= 0, got "
-            + weightDecay);
+        throw new IllegalArgumentException(
+            "clip train: weight decay must be >= 0, got " + weightDecay);
       }
       if (warmup < 0) {
         throw new IllegalArgumentException("clip train: warmup must be >= 0, got " + warmup);
@@ -143,8 +143,8 @@ public final class ClipTrainer {
     for (Parameter p : model.parameters()) {
       (p.value().ndim() >= 2 ? decayed : notDecayed).add(p);
     }
-    decay = new Optimizer(new AdamW(options.learningRate(), 0.9, 0.98, 1e-6,
-        options.weightDecay()));
+    decay =
+        new Optimizer(new AdamW(options.learningRate(), 0.9, 0.98, 1e-6, options.weightDecay()));
     noDecay = new Optimizer(new AdamW(options.learningRate(), 0.9, 0.98, 1e-6, 0.0));
   }
 

@@ -15,7 +15,8 @@ public final class Retrieval {
   /**
    * The k most similar images of one query, most similar first (ties by lower index).
    *
-   * @param similarity shape (Q, M), e.g. {@link org.handgrad.nn.functional.ClipLoss#similarityNoLoop}
+   * @param similarity shape (Q, M), e.g. {@link
+   *     org.handgrad.nn.functional.ClipLoss#similarityNoLoop}
    * @param query the row
    * @param k in [1, M]
    */
@@ -42,9 +43,9 @@ public final class Retrieval {
   }
 
   /**
-   * Recall@k: the fraction of queries whose target image ranks among the k most similar. The
-   * rank of the target is 1 + the number of images strictly more similar, so ties count in the
-   * query's favour only when exact.
+   * Recall@k: the fraction of queries whose target image ranks among the k most similar. The rank
+   * of the target is 1 + the number of images strictly more similar, so ties count in the query's
+   * favour only when exact.
    *
    * @param similarity shape (Q, M)
    * @param targets the right image of each query, length Q, in [0, M)

@@ -33,9 +33,10 @@ import org.handgrad.tensor.Tensor;
  * </pre>
  *
  * The causal mask is CLIP's: position t attends to positions &lt;= t, so the feature at {@code
- * <END>} depends on the caption and not on the {@code <NULL>} padding after it (tested). Parameters:
- * {@code token_embedding} (V, D) and {@code pos_embed} (T, D), both normal(0.02) here, {@code
- * blocks.i.*} (see {@link TransformerEncoderLayer}), {@code norm}, {@code proj.weight} (D, E).
+ * <END>} depends on the caption and not on the {@code <NULL>} padding after it (tested).
+ * Parameters: {@code token_embedding} (V, D) and {@code pos_embed} (T, D), both normal(0.02) here,
+ * {@code blocks.i.*} (see {@link TransformerEncoderLayer}), {@code norm}, {@code proj.weight} (D,
+ * E).
  *
  * <p>Dimension letters: N batch, T tokens, V vocabulary, D width, E joint embedding.
  */
@@ -61,7 +62,8 @@ public final class TextEncoder extends TapeModule {
     WeightInit init = WeightInit.normal(0.02);
     tokenEmbedding =
         registerParameter("token_embedding", Init.normal(rng, dt, 0.02, config.vocabSize(), d));
-    posEmbed = registerParameter("pos_embed", Init.normal(rng, dt, 0.02, config.contextLength(), d));
+    posEmbed =
+        registerParameter("pos_embed", Init.normal(rng, dt, 0.02, config.contextLength(), d));
     Sequential list = new Sequential();
     for (int i = 0; i < config.textDepth(); i++) {
       TransformerEncoderLayer b =
@@ -97,8 +99,12 @@ public final class TextEncoder extends TapeModule {
       }
       if (ends[i] < 0) {
         throw new IllegalArgumentException(
-            "clip text encoder: caption " + i + " has no <END> token (id " + config.endToken()
-                + ") within T = " + t);
+            "clip text encoder: caption "
+                + i
+                + " has no <END> token (id "
+                + config.endToken()
+                + ") within T = "
+                + t);
       }
     }
     return ends;

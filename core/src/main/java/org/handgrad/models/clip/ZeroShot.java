@@ -52,7 +52,9 @@ public final class ZeroShot {
   public static Tensor ensemble(Tensor promptEmbeddings, int k, int p) {
     if (promptEmbeddings.ndim() != 2 || promptEmbeddings.shape(0) != k * p) {
       throw new IllegalArgumentException(
-          "zero-shot ensemble: expected (" + k * p + ", E) prompt embeddings, got "
+          "zero-shot ensemble: expected ("
+              + k * p
+              + ", E) prompt embeddings, got "
               + promptEmbeddings.shapeString());
     }
     int e = promptEmbeddings.shape(1);
