@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ImportCommand.class,
       ExportCommand.class,
-      FinetuneCommand.class
+      FinetuneCommand.class,
+      ClipCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

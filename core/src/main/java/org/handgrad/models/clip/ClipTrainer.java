@@ -184,6 +184,10 @@ public final class ClipTrainer {
    * @return the batch loss before the step
    */
   public double step(ClipPairs data) {
+    if (iteration >= options.steps()) {
+      throw new IllegalStateException(
+          "clip train: the run is complete (" + iteration + " of " + options.steps() + " steps)");
+    }
     Rng rng = new Rng(options.seed() * 0x9E3779B97F4A7C15L + iteration);
     ClipPairs.Batch b = data.sample(options.batchSize(), rng);
     Clip.Step s = model.trainStep(b.images().to(model.config().dtype()), b.tokens());
