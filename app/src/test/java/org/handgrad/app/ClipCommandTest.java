@@ -155,8 +155,7 @@ class ClipCommandTest {
         1, run("zeroshot", "--checkpoint", dir.toString(), "--labels", "red zebra,blue square"));
     assertTrue(err.toString().contains("never saw tokens for [zebra]"), err.toString());
     assertEquals(1, run("retrieve", "--checkpoint", dir.toString(), "a photo of a unicorn"));
-    assertTrue(
-        err.toString().contains("never saw tokens for [photo, unicorn]"), err.toString());
+    assertTrue(err.toString().contains("never saw tokens for [photo, unicorn]"), err.toString());
     assertEquals(1, run("train", "--data", "cifar", "--out", tmp.resolve("x").toString()));
     assertTrue(err.toString().contains("unknown --data 'cifar'"), err.toString());
     assertEquals(
