@@ -10,7 +10,7 @@ Same model, loss and optimizer as org.handgrad.models.clip:
                  (CE(logits) + CE(logits.T)) / 2, t initialised to log(1 / 0.07)
   optimizer:     AdamW(betas=(0.9, 0.98), eps=1e-6), weight decay 0.1 on tensors with ndim >= 2
                  and 0 on the rest; linear warm-up 100 steps then cosine decay
-Batch 128, 2 threads. Prints the median step time over --steps timed steps after 3 warm-up steps,
+Batch 128, 2 threads (--threads). Prints the median step time over --steps timed steps after 3 warm-up steps,
 as img/s, and the last loss.
 
 Data: with --npz (written by scripts/experiments/ExportSyntheticCaptions.java) the shape scenes'
@@ -27,8 +27,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-torch.set_num_threads(2)
 
 W, DEPTH, HEADS, E, T, V, END = 64, 2, 4, 64, 14, 30, 2
 
@@ -92,7 +90,9 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--npz")
+    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     g = np.random.default_rng(0)
     if a.npz:
