@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       ExportCommand.class,
       FinetuneCommand.class,
-      SpeedrunCommand.class
+      SpeedrunCommand.class,
+      ClipCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

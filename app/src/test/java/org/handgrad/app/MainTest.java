@@ -24,6 +24,7 @@ class MainTest {
           "data",
           "bench",
           "caption",
+          "clip",
           "lab",
           "report",
           "generate",
@@ -39,6 +40,15 @@ class MainTest {
       CliRun r = CliRun.run(home, "caption", sub, "--help");
       assertEquals(0, r.code(), r.out() + r.err());
       assertTrue(r.out().contains("Usage: handgrad caption " + sub), r.out());
+    }
+  }
+
+  @Test
+  void clipSubcommandsAnswerHelpThroughMain() {
+    for (String sub : new String[] {"train", "zeroshot", "retrieve"}) {
+      CliRun r = CliRun.run(home, "clip", sub, "--help");
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(r.out().contains("Usage: handgrad clip " + sub), r.out());
     }
   }
 }

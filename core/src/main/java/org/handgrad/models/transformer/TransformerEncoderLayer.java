@@ -8,6 +8,7 @@ import org.handgrad.nn.init.WeightInit;
 import org.handgrad.nn.modules.LayerNorm;
 import org.handgrad.nn.modules.MultiHeadAttention;
 import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Tensor;
 
 /**
  * A pre-norm transformer encoder layer, the block of a Vision Transformer (Dosovitskiy et al. 2021)
@@ -73,8 +74,19 @@ public final class TransformerEncoderLayer extends TapeModule {
    */
   @Override
   public Var forward(Tape tape, Var x) {
+    return forward(tape, x, null);
+  }
+
+  /**
+   * The layer with an attention mask, e.g. the causal mask of CLIP's text encoder.
+   *
+   * @param x tokens, shape (N, L, E)
+   * @param mask CS231n's {@code attn_mask}, int32 (L, L), 0 = may not attend; or null for none
+   * @return tokens, shape (N, L, E)
+   */
+  public Var forward(Tape tape, Var x, Tensor mask) {
     Var h = tape.module(norm1, x);
-    x = tape.add(x, selfAttn.forward(tape, h, h, h, null));
+    x = tape.add(x, selfAttn.forward(tape, h, h, h, mask));
     h = tape.module(norm2, x);
     return tape.add(x, mlp.forward(tape, h));
   }

@@ -1,0 +1,245 @@
+package org.handgrad.models.clip;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.handgrad.data.caption.SyntheticCaptions;
+import org.handgrad.data.caption.Vocab;
+import org.handgrad.nn.GradCheck;
+import org.handgrad.nn.Parameter;
+import org.handgrad.nn.functional.ClipLoss;
+import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Rng;
+import org.handgrad.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLIP model as a whole: a float64 gradient check through both encoders and the loss, the text
+ * feature's independence from padding, a few training steps lowering the loss on shapes, zero-shot
+ * and retrieval on hand-built embeddings, prompts, and checkpoint round trips.
+ */
+class ClipTest {
+  private static final Vocab VOCAB = SyntheticCaptions.vocab();
+
+  static ClipConfig tiny(DType dt) {
+    return new ClipConfig(
+        3,
+        24,
+        12,
+        8,
+        1,
+        2,
+        8,
+        1,
+        2,
+        SyntheticCaptions.CAPTION_LENGTH,
+        VOCAB.size(),
+        VOCAB.endIndex(),
+        6,
+        dt,
+        3);
+  }
+
+  private static ClipPairs shapes(int n, long seed) {
+    return ClipData.shapes(
+        new SyntheticCaptions.Config(n, 0, 0, 24, true, seed), SyntheticCaptions.SplitKind.TRAIN);
+  }
+
+  @Test
+  void float64GradientsOfTheWholeModelMatchCenteredDifferences() {
+    Clip model = new Clip(tiny(DType.FLOAT64));
+    // Perturb the small init (std 0.02) so every gradient is far above the centered differences'
+    // round-off (about 1e-10 here); otherwise near-uniform attention leaves gradients of 1e-6.
+    Rng r = new Rng(8);
+    for (Parameter p : model.parameters()) {
+      p.value().addi(r.normal(DType.FLOAT64, 0, 0.3, p.shape()));
+    }
+    ClipPairs.Batch b = shapes(3, 1).sample(3, new Rng(2));
+    Tensor x = b.images().to(DType.FLOAT64);
+    model.trainStep(x, b.tokens());
+    int checked = 0;
+    for (Parameter p : model.parameters()) {
+      Tensor analytic = p.grad().copy();
+      if (p.name().endsWith("self_attn.key.bias")) {
+        // Zero in exact arithmetic: q . bk shifts a whole row of scores, which softmax ignores.
+        assertTrue(analytic.abs().max().item() < 1e-12, p.name() + " " + analytic);
+        checked++;
+        continue;
+      }
+      // Four coordinates per parameter by the five-point stencil (truncation O(h^4)).
+      Rng pick = new Rng(17 + checked);
+      for (int c = 0; c < 4; c++) {
+        int i = pick.nextInt(0, p.size());
+        double numeric = fivePoint(() -> model.loss(x, b.tokens()), p.value(), i, 1e-4);
+        double err = GradCheck.relError(numeric, analytic.getFlat(i));
+        assertTrue(err < 1e-7, p.name() + "[" + i + "]: " + analytic.getFlat(i) + " vs " + numeric);
+      }
+      checked++;
+    }
+    assertTrue(checked > 30, "parameters checked: " + checked);
+    // logit_scale has a real gradient (not clamped at init).
+    assertTrue(Math.abs(model.logitScale().grad().getFlat(0)) > 1e-6);
+  }
+
+  private static double fivePoint(java.util.function.DoubleSupplier f, Tensor x, int i, double h) {
+    double old = x.getFlat(i);
+    double[] at = new double[4];
+    double[] steps = {2 * h, h, -h, -2 * h};
+    for (int s = 0; s < 4; s++) {
+      x.setFlat(i, old + steps[s]);
+      at[s] = f.getAsDouble();
+    }
+    x.setFlat(i, old);
+    return (8 * (at[1] - at[2]) - (at[0] - at[3])) / (12 * h);
+  }
+
+  @Test
+  void theTextFeatureIgnoresThePaddingAfterEnd() {
+    Clip model = new Clip(tiny(DType.FLOAT64));
+    Tensor tokens = VOCAB.encodeAll(List.of("a small red circle on the left"), 14);
+    Tensor a = model.encodeTexts(tokens);
+    Tensor other = tokens.copy();
+    for (int t = 9; t < 14; t++) {
+      other.set(VOCAB.index("blue"), 0, t); // garbage after <END> (position 8)
+    }
+    Tensor b = model.encodeTexts(other);
+    assertEquals(0.0, a.sub(b).abs().max().item(), 1e-12);
+    Tensor changed = VOCAB.encodeAll(List.of("a small red square on the left"), 14);
+    assertTrue(a.sub(model.encodeTexts(changed)).abs().max().item() > 1e-6);
+  }
+
+  @Test
+  void aFewStepsOnShapesLowerTheLoss() {
+    ClipPairs data = shapes(64, 5);
+    Clip model = new Clip(tiny(DType.FLOAT32));
+    ClipTrainer tr =
+        new ClipTrainer(model, VOCAB, new ClipTrainer.Options(40, 16, 3e-3, 0.05, 4, 9), Map.of());
+    ClipPairs.Batch fixed = data.sample(16, new Rng(123));
+    double before = model.loss(fixed.images(), fixed.tokens());
+    for (int i = 0; i < 40; i++) {
+      tr.step(data);
+    }
+    double after = model.loss(fixed.images(), fixed.tokens());
+    assertTrue(after < before - 0.3, "loss " + before + " -> " + after);
+    assertEquals(40, tr.iteration());
+  }
+
+  @Test
+  void zeroShotPicksTheMostSimilarEnsembledClass() {
+    // Two classes, two templates each; prompt embeddings class-major.
+    Tensor prompts =
+        ClipLoss.l2NormalizeForward(
+                Tensor.of(new double[] {1, 0.2, 0, 1, -0.2, 0, 0, 1, 0.1, 0, 1, -0.1}, 4, 3))
+            .out();
+    Tensor classes = ZeroShot.ensemble(prompts, 2, 2);
+    assertEquals(1.0, classes.get(0, 0), 1e-12); // the +-0.2 cancel
+    assertEquals(1.0, classes.get(1, 1), 1e-12);
+    Tensor images = Tensor.of(new double[] {5, 1, 0, 0.1, 3, 0, 1, 1.1, 7}, 3, 3);
+    assertArrayEquals(new int[] {0, 1, 1}, ZeroShot.predict(images, classes));
+    assertEquals(2.0 / 3, ZeroShot.accuracy(new int[] {0, 1, 1}, new int[] {0, 0, 1}), 1e-15);
+    assertEquals(1.0, ZeroShot.accuracy(new int[] {0, 1, 1}, new int[] {0, -1, 1}), 1e-15);
+  }
+
+  @Test
+  void recallCountsTheRankOfTheRightImage() {
+    // 3 queries x 4 images.
+    Tensor sim =
+        Tensor.of(new double[] {0.9, 0.1, 0.2, 0.3, 0.5, 0.4, 0.8, 0.7, 0.0, 0.1, 0.2, 0.3}, 3, 4);
+    int[] targets = {0, 1, 2};
+    assertEquals(1.0 / 3, Retrieval.recallAtK(sim, targets, 1), 1e-15); // only query 0
+    assertEquals(2.0 / 3, Retrieval.recallAtK(sim, targets, 2), 1e-15); // query 2 ranks 2nd
+    assertEquals(2.0 / 3, Retrieval.recallAtK(sim, targets, 3), 1e-15); // query 1 ranks 4th
+    assertEquals(1.0, Retrieval.recallAtK(sim, targets, 4), 1e-15);
+    assertArrayEquals(new int[] {2, 3, 0}, Retrieval.topK(sim, 1, 3));
+    assertThrows(IllegalArgumentException.class, () -> Retrieval.topK(sim, 0, 5));
+  }
+
+  @Test
+  void promptsWithUnknownWordsNameThem() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Prompts.encode(VOCAB, List.of("a red zebra", "a photo of a circle"), 14));
+    assertTrue(e.getMessage().contains("never saw tokens for [zebra, photo]"), e.getMessage());
+    Tensor ok = Prompts.encode(VOCAB, List.of("a red circle"), 14);
+    assertEquals(VOCAB.endIndex(), (int) ok.get(0, 4));
+    assertThrows(IllegalArgumentException.class, () -> Prompts.fill("a photo", "cat"));
+    Clip model = new Clip(tiny(DType.FLOAT32));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ZeroShot.classEmbeddings(model, VOCAB, List.of("red circle"), List.of("a {}")));
+    assertTrue(e.getMessage().contains("at least 2 labels"), e.getMessage());
+  }
+
+  @Test
+  void fashionDescriptionsUseTheirOwnVocabulary() {
+    Vocab v = ClipData.fashionVocab(org.handgrad.data.Mnist.FASHION);
+    assertTrue(v.contains("t-shirt/top") && v.contains("ankle") && v.contains("boot"));
+    org.handgrad.data.Split split =
+        new org.handgrad.data.Split(
+            Tensor.zeros(DType.FLOAT32, 3, 1, 28, 28),
+            new int[] {9, 0, 9},
+            org.handgrad.data.Mnist.FASHION);
+    ClipPairs p = ClipData.fashion(split, v);
+    assertEquals(ClipData.FASHION_TEMPLATES.size(), p.captionsOfImage()[0].length);
+    assertArrayEquals(p.captionsOfImage()[0], p.captionsOfImage()[2]);
+    assertEquals(
+        "a photo of a ankle boot",
+        v.decodeCaption(p.captions().select(0, p.captionsOfImage()[0][0]).toIntArray()));
+  }
+
+  @Test
+  void aResumedRunContinuesExactly(@TempDir Path dir) throws Exception {
+    ClipPairs data = shapes(24, 6);
+    ClipTrainer.Options o = new ClipTrainer.Options(6, 8, 1e-3, 0.1, 2, 4);
+    ClipTrainer straight = new ClipTrainer(new Clip(tiny(DType.FLOAT32)), VOCAB, o, Map.of());
+    for (int i = 0; i < 6; i++) {
+      straight.step(data);
+    }
+    ClipTrainer first =
+        new ClipTrainer(new Clip(tiny(DType.FLOAT32)), VOCAB, o, Map.of("data", "shapes"));
+    for (int i = 0; i < 3; i++) {
+      first.step(data);
+    }
+    first.save(dir);
+    ClipTrainer resumed = ClipTrainer.load(dir);
+    assertEquals(3, resumed.iteration());
+    assertEquals("shapes", resumed.dataInfo().get("data"));
+    for (int i = 0; i < 3; i++) {
+      resumed.step(data);
+    }
+    assertEquals(straight.lossHistory(), resumed.lossHistory());
+    List<Parameter> a = straight.model().parameters();
+    List<Parameter> b = resumed.model().parameters();
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(0.0, a.get(i).value().sub(b.get(i).value()).abs().max().item(), a.get(i).name());
+    }
+  }
+
+  @Test
+  void badBatchesGetClearErrors() {
+    Clip model = new Clip(tiny(DType.FLOAT32));
+    Tensor img = Tensor.zeros(DType.FLOAT32, 2, 3, 24, 24);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.trainStep(img, VOCAB.encodeAll(List.of("a red circle"), 14)));
+    assertTrue(e.getMessage().contains("one caption per image"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.trainStep(Tensor.zeros(DType.FLOAT32, 2, 1, 24, 24), null));
+    assertTrue(e.getMessage().contains("expected images (N, 3, 24, 24)"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> new ClipTrainer.Options(10, 1, 1e-3, 0, 0, 0));
+    e = assertThrows(IllegalArgumentException.class, () -> shapes(4, 1).sample(5, new Rng(0)));
+    assertTrue(e.getMessage().contains("batch size must be in [2, 4]"), e.getMessage());
+  }
+}
