@@ -10,7 +10,8 @@ import org.handgrad.tensor.Tensor;
  *
  * <p>Convention (CS231n's {@code simclr_loss_naive(out_left, out_right, tau)}): the batch of 2N
  * projections is {@code z = cat([out_left, out_right])}, so the two views of image k are rows k and
- * k + N. With u_i = z_i / ||z_i|| (L2 normalisation is part of the pair) and s_ij = u_i . u_j / tau:
+ * k + N. With u_i = z_i / ||z_i|| (L2 normalisation is part of the pair) and s_ij = u_i . u_j /
+ * tau:
  *
  * <pre>
  *   l(i, p) = -s_ip + log sum_{k != i} exp(s_ik)       p = i + N for i &lt; N, i - N otherwise
@@ -292,7 +293,8 @@ public final class NtXent {
     Elementwise.requireFloat(op, "z", z);
     if (z.ndim() != 2) {
       throw new IllegalArgumentException(
-          op + ": expected z (2N, D) with the two views of image k at rows k and k + N, got "
+          op
+              + ": expected z (2N, D) with the two views of image k at rows k and k + N, got "
               + z.shapeString());
     }
     if (z.shape(0) < 2 || z.shape(0) % 2 != 0) {

@@ -32,8 +32,7 @@ class NtXentTest {
       Tensor right = TestData.randn(rng, 5, 7);
       double naive = NtXent.simclrLossNaive(left, right, tau);
       double vectorized = NtXent.simclrLossVectorized(left, right, tau);
-      double pair =
-          NtXent.ntXentForward(Tensor.concatenate(0, left, right), tau).out().item();
+      double pair = NtXent.ntXentForward(Tensor.concatenate(0, left, right), tau).out().item();
       assertEquals(naive, vectorized, 1e-10 * Math.max(1, Math.abs(naive)), "tau " + tau);
       assertEquals(naive, pair, 1e-10 * Math.max(1, Math.abs(naive)), "tau " + tau);
     }
