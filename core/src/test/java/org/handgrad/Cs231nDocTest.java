@@ -49,7 +49,9 @@ class Cs231nDocTest {
     assertEquals(List.of(), r.problems(), "docs/cs231n.md names things that do not exist");
     // The parser must have found the tables: a broken parser checks nothing and passes.
     assertTrue(r.checked() >= 150, "only " + r.checked() + " references checked");
-    assertTrue(r.planned() >= 10, "only " + r.planned() + " planned rows");
+    // Planned rows disappear as their issues land (SimCLR's four did); a few remain to show the
+    // exemption is parsed, and theCheckerCatchesWrongNames tests it on its own.
+    assertTrue(r.planned() >= 5, "only " + r.planned() + " planned rows");
   }
 
   /** The checker itself: it must catch a wrong name, a wrong arity and an unknown class. */

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ExplainCommand.class,
       CaptionCommand.class,
+      SslCommand.class,
       LabCommand.class,
       ReportCommand.class,
       GenerateCommand.class,
