@@ -281,21 +281,9 @@ public final class VisionTransformer extends TapeModule
    *     (H'/P)(W'/P) patches in row-major order
    */
   public Var tokens(Tape tape, Var x) {
+    // the patch embedding checks the image shape (channels, sides divisible by the patch)
     int[] in = config.inputDim();
     int p = config.patch();
-    if (x.value().ndim() != 4
-        || x.shape(1) != in[0]
-        || x.shape(2) % p != 0
-        || x.shape(3) % p != 0) {
-      throw new IllegalArgumentException(
-          NAME
-              + ": expected images (N, "
-              + in[0]
-              + ", H, W) with H and W divisible by the patch "
-              + p
-              + ", got "
-              + x.value().shapeString());
-    }
     Var h = tape.module(patchEmbed, x);
     Var tokens = h;
     h =
