@@ -25,7 +25,9 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ImportCommand.class,
       ExportCommand.class,
-      FinetuneCommand.class
+      FinetuneCommand.class,
+      SslCommand.class,
+      SegmentVideoCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
