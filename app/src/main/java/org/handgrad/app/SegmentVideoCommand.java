@@ -91,7 +91,8 @@ public final class SegmentVideoCommand implements Callable<Integer> {
   @Option(
       names = "--patch",
       defaultValue = "4",
-      description = "--baseline pixels without --checkpoint: patch side (default: ${DEFAULT-VALUE}).")
+      description =
+          "--baseline pixels without --checkpoint: patch side (default: ${DEFAULT-VALUE}).")
   int patch;
 
   @Override
@@ -185,11 +186,7 @@ public final class SegmentVideoCommand implements Callable<Integer> {
       Path overlays = outDir.resolve("overlays.png");
       Path pca = outDir.resolve("pca.png");
       Png.write(overlays, grid(overlay(rgb(video), r.masks())));
-      Png.write(
-          pca,
-          grid(
-              nearest(
-                  VideoSegmentation.pcaColours(feats, h / p, w / p), h, w)));
+      Png.write(pca, grid(nearest(VideoSegmentation.pcaColours(feats, h / p, w / p), h, w)));
       out.printf(Locale.ROOT, "wrote %s and %s (%.1f s)%n", overlays, pca, secs);
       out.flush();
       return 0;

@@ -78,7 +78,10 @@ public final class SslCommand implements Runnable {
     @Option(names = "--data-dir", description = "Where datasets live (fashion-mnist).")
     Path dataDir;
 
-    @Option(names = "--steps", defaultValue = "500", description = "Steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--steps",
+        defaultValue = "500",
+        description = "Steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(
@@ -99,13 +102,22 @@ public final class SslCommand implements Runnable {
         description = "Local crops per image (default: ${DEFAULT-VALUE}).")
     int localCrops;
 
-    @Option(names = "--dim", defaultValue = "64", description = "ViT width (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--dim",
+        defaultValue = "64",
+        description = "ViT width (default: ${DEFAULT-VALUE}).")
     int dim;
 
-    @Option(names = "--depth", defaultValue = "4", description = "ViT layers (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--depth",
+        defaultValue = "4",
+        description = "ViT layers (default: ${DEFAULT-VALUE}).")
     int depth;
 
-    @Option(names = "--heads", defaultValue = "4", description = "Heads (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--heads",
+        defaultValue = "4",
+        description = "Heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
     @Option(
@@ -179,8 +191,10 @@ public final class SslCommand implements Runnable {
           local = 16;
           patch = 4;
         }
-        default -> throw new CommandLine.ParameterException(
-            spec.commandLine(), "--data: expected video, shapes or fashion-mnist, got '" + data + "'");
+        default ->
+            throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "--data: expected video, shapes or fashion-mnist, got '" + data + "'");
       }
       DinoTrainer trainer;
       try {
@@ -199,11 +213,26 @@ public final class SslCommand implements Runnable {
         DinoTrainer.Options o = DinoTrainer.Options.defaults(vit, local, localCrops, steps, seed);
         o =
             new DinoTrainer.Options(
-                    vit, o.hiddenDim(), o.bottleneckDim(), outDim, local, localCrops,
-                    o.studentTemp(), o.teacherTempStart(), o.teacherTempEnd(),
-                    o.teacherTempWarmup(), o.momentumBase(), o.centerMomentum(), o.learningRate(),
-                    o.minLearningRate(), o.warmupSteps(), o.weightDecay(), o.clipGrad(),
-                    o.batchSize(), o.totalSteps(), o.seed())
+                    vit,
+                    o.hiddenDim(),
+                    o.bottleneckDim(),
+                    outDim,
+                    local,
+                    localCrops,
+                    o.studentTemp(),
+                    o.teacherTempStart(),
+                    o.teacherTempEnd(),
+                    o.teacherTempWarmup(),
+                    o.momentumBase(),
+                    o.centerMomentum(),
+                    o.learningRate(),
+                    o.minLearningRate(),
+                    o.warmupSteps(),
+                    o.weightDecay(),
+                    o.clipGrad(),
+                    o.batchSize(),
+                    o.totalSteps(),
+                    o.seed())
                 .withBatchSize(batchSize)
                 .withLearningRate(lr);
         trainer = new DinoTrainer(o);
@@ -254,7 +283,11 @@ public final class SslCommand implements Runnable {
       }
       DataSource source =
           new DataSource(
-              DatasetRegistry.defaults(), DataDirs.defaults(dataDir), new Downloader(), err, () -> false);
+              DatasetRegistry.defaults(),
+              DataDirs.defaults(dataDir),
+              new Downloader(),
+              err,
+              () -> false);
       return source
           .load(
               data,

@@ -16,13 +16,32 @@ class SslCommandTest {
   @TempDir Path tmp;
 
   private static final String[] TINY = {
-    "--dim", "8", "--depth", "1", "--heads", "2", "--out-dim", "8", "--videos", "1",
-    "--video-frames", "4", "--video-size", "32", "--batch-size", "2", "--local-crops", "1",
-    "--print-every", "1"
+    "--dim",
+    "8",
+    "--depth",
+    "1",
+    "--heads",
+    "2",
+    "--out-dim",
+    "8",
+    "--videos",
+    "1",
+    "--video-frames",
+    "4",
+    "--video-size",
+    "32",
+    "--batch-size",
+    "2",
+    "--local-crops",
+    "1",
+    "--print-every",
+    "1"
   };
 
   private CliRun train(Path run, int steps, String... extra) {
-    String[] head = {"ssl", "train", "--method", "dino", "--out", run.toString(), "--steps", "" + steps};
+    String[] head = {
+      "ssl", "train", "--method", "dino", "--out", run.toString(), "--steps", "" + steps
+    };
     String[] args = new String[head.length + TINY.length + extra.length];
     System.arraycopy(head, 0, args, 0, head.length);
     System.arraycopy(TINY, 0, args, head.length, TINY.length);
@@ -53,8 +72,15 @@ class SslCommandTest {
     Path seg = tmp.resolve("seg");
     for (String[] b : new String[][] {{}, {"--baseline", "random"}, {"--baseline", "pixels"}}) {
       String[] head = {
-        "segment-video", "--checkpoint", run.toString(), "--out", seg.toString(),
-        "--video-frames", "3", "--video-size", "32"
+        "segment-video",
+        "--checkpoint",
+        run.toString(),
+        "--out",
+        seg.toString(),
+        "--video-frames",
+        "3",
+        "--video-size",
+        "32"
       };
       String[] args = new String[head.length + b.length];
       System.arraycopy(head, 0, args, 0, head.length);

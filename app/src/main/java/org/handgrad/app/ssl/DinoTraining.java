@@ -67,7 +67,12 @@ public final class DinoTraining {
    * @return true when the run completed, false when it was stopped by a signal
    */
   public static boolean run(
-      DinoTrainer trainer, Tensor data, Path run, int checkpointEvery, int printEvery, PrintWriter out)
+      DinoTrainer trainer,
+      Tensor data,
+      Path run,
+      int checkpointEvery,
+      int printEvery,
+      PrintWriter out)
       throws IOException {
     Files.createDirectories(run);
     List<Double> losses = readLosses(run.resolve("loss.csv"), trainer.step());
@@ -140,7 +145,8 @@ public final class DinoTraining {
     for (int i = 0; i < losses.size(); i++) {
       csv.append(i + 1).append(',').append(losses.get(i)).append('\n');
     }
-    AtomicFiles.write(run.resolve("loss.csv"), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    AtomicFiles.write(
+        run.resolve("loss.csv"), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     if (!losses.isEmpty()) {
       Charts.lossCurve(losses, "DINO loss", run.resolve("loss.png"));
     }

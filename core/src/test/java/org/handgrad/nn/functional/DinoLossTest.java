@@ -123,6 +123,34 @@ class DinoLossTest {
   }
 
   @Test
+  void weightNormLinearGradientsMatchNumericalAtFloat64() {
+    org.handgrad.nn.modules.WeightNormLinear m =
+        new org.handgrad.nn.modules.WeightNormLinear(
+            4,
+            3,
+            DType.FLOAT64,
+            org.handgrad.nn.init.WeightInit.normal(1.0),
+            new java.util.SplittableRandom(1));
+    Tensor x = new Rng(8).randn(DType.FLOAT64, 5, 4);
+    Tensor dout = new Rng(9).randn(DType.FLOAT64, 5, 3);
+    m.forward(x);
+    Tensor dx = m.backward(dout);
+    Tensor dv = m.weight().grad().copy();
+    Tensor numX = GradCheck.evalNumericalGradientArray(m::forward, x, dout, GradCheck.DEFAULT_H);
+    Tensor v = m.weight().value();
+    Tensor numV =
+        GradCheck.evalNumericalGradientArray(z -> m.forward(x), v, dout, GradCheck.DEFAULT_H);
+    assertTrue(GradCheck.relError(dx, numX) < 1e-8, "dx " + GradCheck.relError(dx, numX));
+    assertTrue(GradCheck.relError(dv, numV) < 1e-8, "dv " + GradCheck.relError(dv, numV));
+    // each output is a cosine-like product: |out| <= ||x|| for unit weight columns
+    Tensor out = m.forward(x);
+    for (int i = 0; i < 5; i++) {
+      double norm = Math.sqrt(x.select(0, i).square().sum().item());
+      assertTrue(out.select(0, i).abs().max().item() <= norm + 1e-12);
+    }
+  }
+
+  @Test
   void positionInterpolationMatchesPyTorchAndNumerical() {
     int[][] grids = {{2, 3}, {6, 5}};
     String[] names = {"pos_down", "pos_up"};

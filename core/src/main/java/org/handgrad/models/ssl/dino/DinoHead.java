@@ -8,6 +8,7 @@ import org.handgrad.nn.init.WeightInit;
 import org.handgrad.nn.modules.GELU;
 import org.handgrad.nn.modules.L2Norm;
 import org.handgrad.nn.modules.Linear;
+import org.handgrad.nn.modules.WeightNormLinear;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -18,14 +19,15 @@ import org.handgrad.tensor.Tensor;
  * <pre>
  *   z = Linear(D, hidden) -> GELU -> Linear(hidden, hidden) -> GELU -> Linear(hidden, bottleneck)
  *   z = z / ||z||                       (F.normalize)
- *   out = z W_last                      (bottleneck, K), no bias
+ *   out = z . v_k / ||v_k||             K outputs, no bias ({@link WeightNormLinear})
  * </pre>
  *
- * <p>The paper's last layer is weight-normalized with its norm frozen at 1; we chose a plain linear
- * layer (no weight normalization), which the paper lists as an option that also trains for small
- * models. Children {@code mlp} (a {@link Sequential} of {@code 0..4}), {@code norm}, {@code
- * last_layer}. Weights normal(0.02) and zero biases, as DINO's truncated-normal(0.02)
- * initialization without the truncation.
+ * <p>As in the paper the last layer is weight-normalized with its norm frozen at 1, so each output
+ * is a cosine in [-1, 1] and the teacher's 1/0.04 sharpening acts from the first step (a plain
+ * linear layer initialized at std 0.02 gives outputs near 0 and near-uniform targets: our first run
+ * without it stayed at the uniform collapse, loss = log K). Children {@code mlp} (a {@link
+ * Sequential} of {@code 0..4}), {@code norm}, {@code last_layer}. Weights normal(0.02) and zero
+ * biases, as DINO's truncated-normal(0.02) initialization without the truncation.
  *
  * <p>Dimension letters: N rows, D input features, K outputs.
  */
@@ -33,7 +35,7 @@ public final class DinoHead extends Module {
   private static final String NAME = "dino_head";
   private final Sequential mlp;
   private final L2Norm norm;
-  private final Linear lastLayer;
+  private final WeightNormLinear lastLayer;
 
   /**
    * A freshly initialized head.
@@ -63,7 +65,7 @@ public final class DinoHead extends Module {
                 new Linear(hiddenDim, bottleneckDim, true, dtype, init, rng)));
     norm = registerModule("norm", new L2Norm());
     lastLayer =
-        registerModule("last_layer", new Linear(bottleneckDim, outDim, false, dtype, init, rng));
+        registerModule("last_layer", new WeightNormLinear(bottleneckDim, outDim, dtype, init, rng));
   }
 
   /**

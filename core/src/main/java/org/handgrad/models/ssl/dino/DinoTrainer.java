@@ -40,9 +40,9 @@ import org.handgrad.tensor.Tensor;
  * {@link Options#seed}; {@link #save} and {@link #restore} keep both networks, the centre, the
  * AdamW state, the generator state and the step, so a resumed run continues exactly.
  *
- * <p>Simplifications against the paper, all deliberate for a 2-core CPU: no weight normalization in
- * the head's last layer, no photometric augmentations, one weight decay (no schedule) applied to
- * every trained parameter, and the last layer is not frozen during the first epoch.
+ * <p>Simplifications against the paper, all deliberate for a 2-core CPU: no photometric
+ * augmentations, one weight decay (no schedule) applied to every trained parameter, and the last
+ * layer is not frozen during the first epoch.
  */
 public final class DinoTrainer {
   private static final String FORMAT = "handgrad-dino";

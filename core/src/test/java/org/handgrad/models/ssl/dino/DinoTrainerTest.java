@@ -38,7 +38,9 @@ class DinoTrainerTest {
     assertEquals(3.0, s.value().get(0));
     assertThrows(
         IllegalArgumentException.class,
-        () -> DinoUpdates.emaUpdate(List.of(t), List.of(new Parameter("v", Tensor.vector(1.0, 1.0))), 0.9));
+        () ->
+            DinoUpdates.emaUpdate(
+                List.of(t), List.of(new Parameter("v", Tensor.vector(1.0, 1.0))), 0.9));
     assertThrows(
         IllegalArgumentException.class, () -> DinoUpdates.emaUpdate(List.of(t), List.of(s), 1.5));
   }
@@ -94,8 +96,10 @@ class DinoTrainerTest {
     DinoTrainer.Stats s = a.step(data);
     assertTrue(Double.isFinite(s.loss()) && s.loss() > 0, "loss " + s.loss());
     assertEquals(1e-3 * 1 / 1, s.learningRate(), 1e-15);
-    assertFalse(java.util.Arrays.equals(before.toDoubleArray(),
-        a.teacher().trainable().get(2).value().toDoubleArray()), "the EMA moved the teacher");
+    assertFalse(
+        java.util.Arrays.equals(
+            before.toDoubleArray(), a.teacher().trainable().get(2).value().toDoubleArray()),
+        "the EMA moved the teacher");
     assertTrue(a.center().abs().sum().item() > 0, "the centre moved");
     Path ckpt = dir.resolve("dino.safetensors");
     a.save(ckpt);
@@ -120,22 +124,57 @@ class DinoTrainerTest {
     DinoTrainer t = new DinoTrainer(tiny(2));
     IllegalArgumentException small =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> t.step(Tensor.zeros(DType.FLOAT64, 2, 3, 8, 8)));
+            IllegalArgumentException.class, () -> t.step(Tensor.zeros(DType.FLOAT64, 2, 3, 8, 8)));
     assertTrue(small.getMessage().contains("cannot fill a batch of 3"), small.getMessage());
     IllegalArgumentException local =
         assertThrows(
             IllegalArgumentException.class,
             () ->
                 new DinoTrainer.Options(
-                    tiny(2).vit(), 16, 8, 10, 6, 2, 0.1, 0.04, 0.07, 1, 0.996, 0.9, 1e-3, 1e-5,
-                    1, 0.04, 3.0, 3, 2, 11));
+                    tiny(2).vit(),
+                    16,
+                    8,
+                    10,
+                    6,
+                    2,
+                    0.1,
+                    0.04,
+                    0.07,
+                    1,
+                    0.996,
+                    0.9,
+                    1e-3,
+                    1e-5,
+                    1,
+                    0.04,
+                    3.0,
+                    3,
+                    2,
+                    11));
     assertTrue(local.getMessage().contains("multiple of the patch 4"), local.getMessage());
     assertThrows(
         IllegalArgumentException.class,
         () ->
             new DinoTrainer.Options(
-                tiny(2).vit(), 16, 8, 10, 4, 2, 0, 0.04, 0.07, 1, 0.996, 0.9, 1e-3, 1e-5, 1,
-                0.04, 3.0, 3, 2, 11));
+                tiny(2).vit(),
+                16,
+                8,
+                10,
+                4,
+                2,
+                0,
+                0.04,
+                0.07,
+                1,
+                0.996,
+                0.9,
+                1e-3,
+                1e-5,
+                1,
+                0.04,
+                3.0,
+                3,
+                2,
+                11));
   }
 }

@@ -16,7 +16,8 @@ class VideoSegmentationTest {
   @Test
   void featuresThatEqualTheMaskGiveIouOne() {
     SyntheticVideo.Video v = SyntheticVideo.generate(new SyntheticVideo.Config(4, 32, 2, 5));
-    // Full-width bands of whole patch rows, half of the rows in frame 0: the standardized feature is
+    // Full-width bands of whole patch rows, half of the rows in frame 0: the standardized feature
+    // is
     // then +-1, the balanced problem is symmetric, p(in) = 1 - p(out), and the bilinear map crosses
     // 1/2 exactly on the patch boundary, so the upsampled masks are exact (no corners to round).
     int t = 4;
@@ -73,7 +74,8 @@ class VideoSegmentationTest {
     SyntheticVideo.Video v = SyntheticVideo.generate(new SyntheticVideo.Config(3, 32, 1, 2));
     VisionTransformer vit =
         new VisionTransformer(
-            new VisionTransformer.Config(new int[] {3, 16, 16}, 4, 8, 1, 2, 16, 2, 0, DType.FLOAT32, 1));
+            new VisionTransformer.Config(
+                new int[] {3, 16, 16}, 4, 8, 1, 2, 16, 2, 0, DType.FLOAT32, 1));
     Tensor feats = VideoSegmentation.vitPatches(vit, v.frames());
     assertArrayEquals(new int[] {3, 64, 8}, feats.shape());
     VideoSegmentation.Result r =
@@ -92,7 +94,8 @@ class VideoSegmentationTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> VideoSegmentation.propagate(feats, Tensor.zeros(DType.FLOAT32, 12, 12), 4, null));
-    assertTrue(grid.getMessage().contains("3x3 patches, but the features hold 16"), grid.getMessage());
+    assertTrue(
+        grid.getMessage().contains("3x3 patches, but the features hold 16"), grid.getMessage());
     IllegalArgumentException empty =
         assertThrows(
             IllegalArgumentException.class,
