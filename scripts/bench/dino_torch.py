@@ -11,7 +11,11 @@ batch 32; float32; 2 threads. Crops: one box per image and view with torchvision
 F.interpolate(bilinear, align_corners=False), and a flip with probability 1/2 (done per image,
 as handgrad does).
 
-  /usr/bin/python3 scripts/bench/dino_torch.py [steps] [--handgrad-jar app/target/handgrad.jar]
+  /usr/bin/python3 scripts/bench/dino_torch.py [steps] [--threads T] [--handgrad-jar app/target/handgrad.jar]
+
+--threads sets torch.set_num_threads (default 2). On a loaded machine 2 OpenMP threads can spin
+against other processes: measured here at load ~20, one student forward took ~2 s with 2 threads
+and ~0.3 s with 1, so report both.
 
 Prints the median images/s over the timed steps (the first 3 are warm-up). With --handgrad-jar it
 then runs `ssl train --method dino` with the same configuration for the same number of steps in
@@ -102,6 +106,10 @@ def main():
         i = args.index("--handgrad-jar")
         jar = args[i + 1]
         del args[i:i + 2]
+    if "--threads" in args:
+        i = args.index("--threads")
+        torch.set_num_threads(int(args[i + 1]))
+        del args[i:i + 2]
     steps = int(args[0]) if args else 20
     data = torch.rand(192, 3, 64, 64) * 2 - 1
     student, teacher = Net(), Net()
@@ -139,7 +147,7 @@ def main():
         times.append(time.perf_counter() - t0)
     timed = sorted(times[3:]) if len(times) > 3 else sorted(times)
     med = timed[len(timed) // 2]
-    print(f"pytorch {torch.__version__}: {N / med:.1f} img/s (median of {len(timed)} steps, "
+    print(f"pytorch {torch.__version__} ({torch.get_num_threads()} threads): {N / med:.1f} img/s (median of {len(timed)} steps, "
           f"{med * 1000:.0f} ms/step, loss {loss.item():.4f})")
     if jar:
         with tempfile.TemporaryDirectory() as d:
