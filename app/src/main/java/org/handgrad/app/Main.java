@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       FinetuneCommand.class,
       SpeedrunCommand.class,
-      ClipCommand.class
+      ClipCommand.class,
+      SegmentVideoCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -13,6 +13,7 @@ import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.Losses;
+import org.handgrad.nn.functional.PositionInterpolation;
 import org.handgrad.nn.functional.PositionalEncoding;
 import org.handgrad.nn.functional.Tokens;
 import org.handgrad.nn.graph.Tape;
@@ -248,6 +249,41 @@ public final class VisionTransformer extends TapeModule
    */
   @Override
   public Var forward(Tape tape, Var x) {
+    return tape.module(head, features(tape, x));
+  }
+
+  /**
+   * Records the forward pass up to the head's input: the final-norm CLS token, the image feature
+   * that DINO's projection head and linear probes read.
+   *
+   * @param x images, shape (N, C, H', W'), H' and W' divisible by P (see {@link #tokens})
+   * @return CLS features, shape (N, D)
+   */
+  public Var features(Tape tape, Var x) {
+    Var h = tokens(tape, x);
+    Forward<int[]> cls = Tokens.selectTokenForward(h.value(), 0);
+    return tape.record(
+        "select_cls",
+        cls.out(),
+        dout -> new Tensor[] {Tokens.selectTokenBackward(dout, cls.cache())},
+        h);
+  }
+
+  /**
+   * Records the encoder: patch embedding, CLS token, positional embedding, the layers and the final
+   * norm. Images of another size than the configuration's are accepted when their sides are
+   * divisible by P: the positional table is then resized bilinearly to their patch grid ({@link
+   * PositionInterpolation}, as DINO does for its local crops), and its gradient flows back through
+   * the resize.
+   *
+   * @param x images, shape (N, C, H', W'), H' and W' divisible by P
+   * @return all tokens after the final norm, shape (N, 1 + L', D), token 0 the CLS token, L' =
+   *     (H'/P)(W'/P) patches in row-major order
+   */
+  public Var tokens(Tape tape, Var x) {
+    // the patch embedding checks the image shape (channels, sides divisible by the patch)
+    int[] in = config.inputDim();
+    int p = config.patch();
     Var h = tape.module(patchEmbed, x);
     Var tokens = h;
     h =
@@ -260,7 +296,18 @@ public final class VisionTransformer extends TapeModule
               return new Tensor[] {g.dx()};
             },
             tokens);
-    Forward<int[]> pos = PositionalEncoding.positionalEmbeddingForward(h.value(), posEmbed.value());
+    int gh0 = in[1] / p;
+    int gw0 = in[2] / p;
+    int gh = x.shape(2) / p;
+    int gw = x.shape(3) / p;
+    Forward<PositionInterpolation.Cache> table =
+        gh == gh0 && gw == gw0
+            ? null
+            : PositionInterpolation.positionInterpolationForward(
+                posEmbed.value(), gh0, gw0, gh, gw);
+    Forward<int[]> pos =
+        PositionalEncoding.positionalEmbeddingForward(
+            h.value(), table == null ? posEmbed.value() : table.out());
     h =
         tape.record(
             "pos_embed",
@@ -268,22 +315,32 @@ public final class VisionTransformer extends TapeModule
             dout -> {
               PositionalEncoding.Grads g =
                   PositionalEncoding.positionalEmbeddingBackward(dout, pos.cache());
-              posEmbed.accumulateGrad(g.dpos());
+              posEmbed.accumulateGrad(
+                  table == null
+                      ? g.dpos()
+                      : PositionInterpolation.positionInterpolationBackward(
+                          g.dpos(), table.cache()));
               return new Tensor[] {g.dx()};
             },
             h);
     for (TransformerEncoderLayer b : blocks) {
       h = b.forward(tape, h);
     }
-    h = tape.module(norm, h);
-    Forward<int[]> cls = Tokens.selectTokenForward(h.value(), 0);
-    h =
-        tape.record(
-            "select_cls",
-            cls.out(),
-            dout -> new Tensor[] {Tokens.selectTokenBackward(dout, cls.cache())},
-            h);
-    return tape.module(head, h);
+    return tape.module(norm, h);
+  }
+
+  /**
+   * The patch tokens after the final norm, in evaluation mode: the per-patch features of video
+   * object segmentation and of PCA pictures.
+   *
+   * @param x images, shape (N, C, H', W'), H' and W' divisible by P
+   * @return patch features, shape (N, L', D), L' = (H'/P)(W'/P) in row-major order
+   */
+  public Tensor patchTokens(Tensor x) {
+    eval();
+    Tape tape = new Tape();
+    Tensor all = tokens(tape, tape.constant(x)).value();
+    return all.slice(1, 1, all.shape(1)).contiguous();
   }
 
   /**
