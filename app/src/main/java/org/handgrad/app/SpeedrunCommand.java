@@ -202,6 +202,7 @@ public final class SpeedrunCommand implements Callable<Integer> {
     List<Run> done = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       long s = seed + i;
+      int run = i;
       long start = i == 0 ? commandStart : System.nanoTime();
       List<String> args = new ArrayList<>(common);
       args.addAll(List.of("--seed", Long.toString(s), "--name", "seed" + s));
@@ -219,6 +220,18 @@ public final class SpeedrunCommand implements Callable<Integer> {
                       double now = (System.nanoTime() - start) * 1e-9 - evalSeconds[0] - seconds;
                       evalSeconds[0] += seconds;
                       curve.add(new double[] {now, testAcc});
+                      // Progress: the training output goes to the run's log, so a run of several
+                      // minutes would otherwise print nothing until it ends.
+                      out.printf(
+                          Locale.ROOT,
+                          "  run %d/%d  seed %d  epoch %d  test acc %.4f  at %.1f s%n",
+                          run + 1,
+                          runs,
+                          s,
+                          epoch,
+                          testAcc,
+                          now);
+                      out.flush();
                     }
 
                     @Override

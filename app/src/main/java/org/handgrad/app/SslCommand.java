@@ -253,6 +253,11 @@ public final class SslCommand implements Runnable {
             spec.commandLine(),
             "ssl train: unknown --method '" + method + "'; expected simclr or dino");
       }
+      if (runDir != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "ssl train --method simclr: --out is for dino; SimCLR writes a new folder under --runs");
+      }
       if (data == null) {
         data = "fashion-mnist";
       }

@@ -51,6 +51,7 @@ class SpeedrunCommandTest {
     assertEquals(0, r.code(), r.all());
     assertTrue(r.out().contains("recipe: ./handgrad train --model speedrun"), r.all());
     assertTrue(r.out().contains("run 1/2  seed 3  test acc "), r.all());
+    assertTrue(r.out().contains("  run 1/2  seed 3  epoch 1  test acc "), r.all());
     assertTrue(r.out().contains("run 2/2  seed 4  test acc "), r.all());
     assertTrue(r.out().contains("test accuracy  mean "), r.all());
     assertTrue(r.out().contains("wall time      mean "), r.all());

@@ -103,6 +103,9 @@ class SslCommandTest {
     r = train("--method", "moco");
     assertEquals(2, r.code(), r.all());
     assertTrue(r.err().contains("unknown --method 'moco'"), r.all());
+    r = train("--out", tmp.resolve("x").toString());
+    assertEquals(2, r.code(), r.all());
+    assertTrue(r.err().contains("--out is for dino"), r.all());
     r =
         CliRun.run(
             tmp, "ssl", "train", "--data", "shapes", "--num-train", "8", "--batch-size", "1");
