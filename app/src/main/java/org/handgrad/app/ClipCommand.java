@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.handgrad.app.caption.CaptionGrid;
 import org.handgrad.app.report.Charts;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.data.DataDirs;
 import org.handgrad.data.Dataset;
 import org.handgrad.data.Mnist;
@@ -489,7 +490,7 @@ public final class ClipCommand implements Runnable {
       metrics.put("steps", tr.iteration());
       metrics.put("train_seconds_this_session", wall);
       writeJson(dir.resolve(METRICS_FILE), metrics);
-      o.println("wrote " + dir);
+      o.println("wrote " + dir + " (report: " + HtmlReport.write(dir) + ")");
       return 0;
     }
 
@@ -670,6 +671,9 @@ public final class ClipCommand implements Runnable {
       CaptionGrid.write(
           png, h.images().take(0, top).contiguous(), ranks, captions, exact, "clip retrieve: " + q);
       o.println("wrote " + png);
+      if (grid == null) {
+        o.println("updated " + HtmlReport.write(checkpoint));
+      }
       return 0;
     }
   }

@@ -13,6 +13,7 @@ import org.handgrad.app.generate.GenData;
 import org.handgrad.app.generate.GenRun;
 import org.handgrad.app.generate.SampleQuality;
 import org.handgrad.app.generate.Samplers;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.app.train.TrainedModel;
 import org.handgrad.data.Dataset;
 import org.handgrad.data.Split;
@@ -187,6 +188,7 @@ final class GenerateEval implements Callable<Integer> {
                   n));
       AtomicFiles.write(json, Json.writePretty(result).getBytes(StandardCharsets.UTF_8));
       w.println("wrote " + json);
+      w.println("updated " + HtmlReport.write(run.folder()));
       return 0;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.handgrad.app.generate.GenRun;
 import org.handgrad.app.generate.SampleGrid;
 import org.handgrad.app.generate.Samplers;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.models.diffusion.Conditioning;
 import org.handgrad.models.diffusion.Trajectory;
 import org.handgrad.tensor.Rng;
@@ -129,6 +130,9 @@ final class GenerateSample implements Callable<Integer> {
                 png.getFileName().toString().replaceFirst("\\.png$", "") + "-trajectory.png");
         SampleGrid.writeStrip(strip, traj.frames(), 0);
         w.println("wrote " + strip);
+      }
+      if (out == null) {
+        w.println("updated " + HtmlReport.write(run.folder()));
       }
       return 0;
     } catch (IllegalArgumentException e) {

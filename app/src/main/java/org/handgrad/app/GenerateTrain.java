@@ -17,6 +17,7 @@ import org.handgrad.app.generate.GenCheckpoint;
 import org.handgrad.app.generate.GenConfig;
 import org.handgrad.app.generate.GenData;
 import org.handgrad.app.generate.Trainer;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.data.Dataset;
 import org.handgrad.data.Split;
 import org.handgrad.io.AtomicFiles;
@@ -238,6 +239,7 @@ final class GenerateTrain implements Callable<Integer> {
                       iters, logEvery, checkpointEvery, sampleEvery, sampleSteps, keep),
                   from);
       w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
+      w.println("report: " + HtmlReport.write(out));
       if (!done) {
         err.println("stopped; continue with: ./handgrad generate train --out " + out + " --resume");
         return 130;

@@ -2,13 +2,20 @@ package org.handgrad.app;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.app.ssl.DinoTraining;
 import org.handgrad.data.SyntheticVideo;
 import org.handgrad.data.VideoFrames;
+import org.handgrad.io.AtomicFiles;
+import org.handgrad.io.Json;
 import org.handgrad.io.Png;
 import org.handgrad.models.ssl.dino.DinoTrainer;
 import org.handgrad.models.ssl.dino.VideoSegmentation;
@@ -187,7 +194,20 @@ public final class SegmentVideoCommand implements Callable<Integer> {
       Path pca = outDir.resolve("pca.png");
       Png.write(overlays, grid(overlay(rgb(video), r.masks())));
       Png.write(pca, grid(nearest(VideoSegmentation.pcaColours(feats, h / p, w / p), h, w)));
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("features", what);
+      result.put("frames", video.shape(0));
+      result.put("patch", p);
+      if (r.iou() != null) {
+        result.put("mean_iou", r.meanIou());
+        result.put("mean_iou_later_frames", r.meanIouLater());
+        result.put("iou_per_frame", Arrays.stream(r.iou()).boxed().toList());
+      }
+      result.put("seconds", secs);
+      AtomicFiles.write(
+          outDir.resolve("result.json"), Json.writePretty(result).getBytes(StandardCharsets.UTF_8));
       out.printf(Locale.ROOT, "wrote %s and %s (%.1f s)%n", overlays, pca, secs);
+      out.println("report: " + HtmlReport.write(outDir));
       out.flush();
       return 0;
     } catch (IOException | IllegalArgumentException e) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.handgrad.app.report.Charts;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
 import picocli.CommandLine;
@@ -304,6 +305,7 @@ public final class SpeedrunCommand implements Callable<Integer> {
         "Fashion-MNIST speedrun: test accuracy per epoch",
         dir.resolve("speedrun.png"));
     out.println("wrote " + dir.resolve("speedrun.json") + " and " + dir.resolve("speedrun.png"));
+    out.println("report: " + HtmlReport.write(dir));
     return 0;
   }
 

@@ -73,7 +73,8 @@ class ClipCommandTest {
           "config.json",
           "metrics.jsonl",
           "metrics.json",
-          "loss.png"
+          "loss.png",
+          "report.html"
         }) {
       assertTrue(Files.exists(dir.resolve(f)), f);
     }
@@ -82,6 +83,8 @@ class ClipCommandTest {
     assertTrue(s.contains("novel (12 images): zero-shot accuracy"), s);
     assertTrue(s.contains("recall@5"), s);
     assertEquals(2, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+    String page = Files.readString(dir.resolve("report.html"));
+    assertTrue(page.contains("metrics.json") && page.contains("<figcaption>loss.png"), page);
     // Resuming a finished run does nothing more; a longer one is refused as a different run.
     String config = Files.readString(dir.resolve("config.json"));
     assertTrue(config.contains("\"iteration\": 4"), config);

@@ -123,6 +123,9 @@ class GenerateTrainSampleEvalTest {
     Tensor grid = Png.read(out.resolve("samples/step_2.png"));
     // 64 unconditional samples, 8 x 8 tiles of 32 + 2 pixels of padding
     assertArrayEquals(new int[] {3, 8 * 32 + 7 * 2, 8 * 32 + 7 * 2}, grid.shape());
+    String page = Files.readString(out.resolve("report.html"));
+    assertTrue(page.contains("<figcaption>samples/step_2.png"), page);
+    assertTrue(page.contains("<figcaption>loss.png") && page.contains("(config.json)"), page);
   }
 
   @Test
@@ -192,6 +195,8 @@ class GenerateTrainSampleEvalTest {
     try (Stream<Path> s = Files.list(run.resolve("eval"))) {
       assertTrue(s.anyMatch(p -> p.toString().endsWith("ddim_3_w3.0_n40.json")), r.all());
     }
+    String page = Files.readString(run.resolve("report.html"));
+    assertTrue(page.contains("(eval/ddim_3_w3.0_n40.json)") && page.contains("frechet"), page);
   }
 
   @Test

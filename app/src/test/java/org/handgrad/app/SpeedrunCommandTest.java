@@ -56,6 +56,9 @@ class SpeedrunCommandTest {
     assertTrue(r.out().contains("test accuracy  mean "), r.all());
     assertTrue(r.out().contains("wall time      mean "), r.all());
     Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("speedrun.json")));
+    String page = Files.readString(out.resolve("report.html"));
+    assertTrue(page.contains("(speedrun.json)") && page.contains("test_acc_mean"), page);
+    assertTrue(page.contains("<figcaption>speedrun.png"), page);
     List<?> runs = (List<?>) summary.get("runs");
     assertEquals(2, runs.size());
     for (Object o : runs) {

@@ -57,6 +57,7 @@ class SslDinoCommandTest {
     assertTrue(r.out().contains("step 2/2  loss"), r.all());
     assertTrue(Files.exists(run.resolve("dino.safetensors")));
     assertTrue(Files.exists(run.resolve("loss.png")));
+    assertTrue(Files.readString(run.resolve("report.html")).contains("<figcaption>loss.png"));
     assertEquals(3, Files.readAllLines(run.resolve("loss.csv")).size());
 
     CliRun again = train(run, 2);
@@ -92,6 +93,8 @@ class SslDinoCommandTest {
     }
     assertTrue(Files.exists(seg.resolve("overlays.png")));
     assertTrue(Files.exists(seg.resolve("pca.png")));
+    String page = Files.readString(seg.resolve("report.html"));
+    assertTrue(page.contains("mean_iou") && page.contains("<figcaption>overlays.png"), page);
   }
 
   @Test

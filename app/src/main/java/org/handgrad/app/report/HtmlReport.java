@@ -20,11 +20,12 @@ import org.handgrad.io.Json;
 
 /**
  * {@code report.html}: one self-contained page per run folder, readable offline. It shows the
- * numbers of {@code result.json} (or a caption run's {@code metrics.json}), a lab's {@code
- * summary.md}, every PNG of the folder (loss and accuracy curves, confusion matrix, weights,
- * samples, a lab's plots) and the run's configuration. Images are embedded as {@code data:} URIs
- * and the style sheet is inline, so the file can be mailed or opened from anywhere; it loads
- * nothing from the network.
+ * numbers of {@code result.json} (or a caption or CLIP run's {@code metrics.json}, a speedrun's
+ * {@code speedrun.json}, a generate run's {@code eval/*.json}), a lab's {@code summary.md}, every
+ * PNG of the folder and of its subfolders but {@code checkpoints/} (loss and accuracy curves,
+ * confusion matrix, weights, samples, a lab's plots) and the run's configuration. Images are
+ * embedded as {@code data:} URIs and the style sheet is inline, so the file can be mailed or opened
+ * from anywhere; it loads nothing from the network.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -53,7 +54,8 @@ public final class HtmlReport {
   /**
    * Writes {@code report.html} into a run folder.
    *
-   * @param runDir a run folder of {@code train}, {@code caption train} or {@code lab run}
+   * @param runDir a run folder of {@code train}, {@code caption train}, {@code lab run}, {@code
+   *     speedrun}, {@code ssl train}, {@code clip train} or {@code generate train}
    * @return the page written
    * @throws IllegalArgumentException when runDir is not a folder
    */
@@ -73,20 +75,22 @@ public final class HtmlReport {
     if (hasSummary) {
       html.append(Markdown.toHtml(Files.readString(summary), runDir, shown));
     }
-    for (String results : List.of("result.json", "metrics.json")) {
-      Map<String, Object> flat = readFlat(runDir.resolve(results));
+    List<String> results = new ArrayList<>(List.of("result.json", "metrics.json", "speedrun.json"));
+    results.addAll(evalJsons(runDir));
+    for (String result : results) {
+      Map<String, Object> flat = readFlat(runDir.resolve(result));
       if (flat != null) {
         if (hasSummary) {
           flat.remove("checks");
         }
-        html.append("<h2>Results <small>(").append(results).append(")</small></h2>\n");
+        html.append("<h2>Results <small>(").append(result).append(")</small></h2>\n");
         keyValueTable(html, flat);
       }
     }
     List<Path> pngs = pngs(runDir);
     boolean any = false;
     for (Path png : pngs) {
-      String file = png.getFileName().toString();
+      String file = runDir.relativize(png).toString().replace('\\', '/');
       if (shown.contains(file)) {
         continue;
       }
@@ -159,10 +163,37 @@ public final class HtmlReport {
     }
   }
 
-  /** The PNG files directly in a folder, by name. */
+  /**
+   * The PNG files of a run folder: those directly in it, by name, then those one folder down (a
+   * generate run's {@code samples/}), by path; {@code checkpoints/} is not looked into.
+   */
   static List<Path> pngs(Path dir) throws IOException {
+    List<Path> all = new ArrayList<>(filesEndingWith(dir, ".png"));
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".png"))
+      for (Path sub :
+          s.filter(p -> Files.isDirectory(p) && !p.getFileName().toString().equals("checkpoints"))
+              .sorted()
+              .toList()) {
+        all.addAll(filesEndingWith(sub, ".png"));
+      }
+    }
+    return all;
+  }
+
+  /** The JSON results of {@code generate eval} in the folder's {@code eval/}, by name. */
+  private static List<String> evalJsons(Path runDir) throws IOException {
+    Path eval = runDir.resolve("eval");
+    if (!Files.isDirectory(eval)) {
+      return List.of();
+    }
+    return filesEndingWith(eval, ".json").stream()
+        .map(p -> "eval/" + p.getFileName().toString())
+        .toList();
+  }
+
+  private static List<Path> filesEndingWith(Path dir, String suffix) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(suffix))
           .sorted()
           .toList();
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.handgrad.app.report.Charts;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.data.SyntheticVideo;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.models.ssl.dino.DinoTrainer;
@@ -127,6 +128,7 @@ public final class DinoTraining {
               + run.resolve(CHECKPOINT)
               + " (resume with --resume)");
       out.println("loss plot: " + run.resolve("loss.png"));
+      out.println("report: " + HtmlReport.write(run));
       out.flush();
       return complete;
     } finally {

@@ -90,6 +90,22 @@ class HtmlReportTest {
   }
 
   @Test
+  void subfolderImagesAndEvalResultsAreShownButNotCheckpoints() throws IOException {
+    Path run = fakeRun(tmp, "gen", new double[] {0.3}, 0.5);
+    Files.createDirectories(run.resolve("samples"));
+    Files.copy(run.resolve("loss.png"), run.resolve("samples/step_2.png"));
+    Files.createDirectories(run.resolve("checkpoints"));
+    Files.copy(run.resolve("loss.png"), run.resolve("checkpoints/not-a-figure.png"));
+    Files.createDirectories(run.resolve("eval"));
+    Files.writeString(run.resolve("eval/ddim_10.json"), "{\"frechet_distance\": 12.5}");
+    String html = Files.readString(HtmlReport.write(run));
+    assertEquals(3, count(html, "src=\"data:image/png;base64,"), "loss, accuracy, samples");
+    assertTrue(html.contains("<figcaption>samples/step_2.png</figcaption>"), html);
+    assertFalse(html.contains("not-a-figure"), html);
+    assertTrue(html.contains("(eval/ddim_10.json)") && html.contains("12.5"), html);
+  }
+
+  @Test
   void indexComparesRunsAndLinksToTheirReports() throws IOException {
     fakeRun(tmp, "fc-a", new double[] {0.3, 0.6, 0.7}, 0.6875);
     fakeRun(tmp, "fc-b", new double[] {0.2, 0.5, 0.55, 0.8}, 0.79);
