@@ -13,6 +13,7 @@ public final class Labs {
         new WeightInitLab(),
         new SoftmaxNanLab(),
         new BatchNormLab(),
+        new BatchNormWeightScaleLab(),
         new BrokenBackwardLab(),
         new OptimizerLab(),
         new ActivationLab(),
