@@ -30,13 +30,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * "Attention and Transformers"). Multi-head self-attention on N sequences of S tokens of size E
  * computes four E x E projections, linear in S, and per head an S x S matrix of weights, quadratic
  * in S: the weights' memory grows as S^2 from the start, the time once S passes about 2E, where the
- * S x S products (12 N S^2 E multiply-adds forward and backward) overtake the projections (24 N S
- * E^2).
+ * S x S products (12 N S^2 E flops forward and backward: six products of S^2 Dh multiply-adds per
+ * head) overtake the projections (24 N S E^2 flops: four E x E matrices, each used three times).
  *
  * <p>Times are the CPU time of the measuring thread with handgrad's kernels on one thread ({@link
- * Parallel#setThreads}): on a shared machine other processes then slow the run down but hardly
- * change the numbers, as wall-clock times would. Dimension letters as in {@link Attention}: N, H
- * heads, S positions, E embedding, Dh = E / H.
+ * Parallel#setThreads}): on a shared machine other processes then slow the run down but change the
+ * numbers much less than they change wall-clock times (though not to nothing: they still share the
+ * caches and the cores). Dimension letters as in {@link Attention}: N, H heads, S positions, E
+ * embedding, Dh = E / H.
  */
 final class AttentionCostLab implements Lab {
   /** Sequences per call. */
@@ -178,7 +179,7 @@ final class AttentionCostLab implements Lab {
   @Override
   public void run(LabContext ctx) throws IOException {
     boolean quick = ctx.quick();
-    int maxS = quick ? 512 : 2048;
+    int maxS = quick ? 512 : 4096;
     int reps = quick ? 5 : 9;
     double minMillis = quick ? 20 : 50;
     List<Integer> lengths = new ArrayList<>();
@@ -332,11 +333,12 @@ final class AttentionCostLab implements Lab {
             + " ms, measured as the "
             + clockName
             + " with the kernels on one thread: other processes on the machine slow the run"
-            + " but hardly change the number. The S x S part is scaledDotProductAttention alone"
+            + " down but change this number much less than a wall-clock time (they still share"
+            + " the caches and the cores). The S x S part is scaledDotProductAttention alone"
             + " (forward and backward) on (N, H, S, Dh) inputs, timed in turn with the full"
-            + " layer; its share is the ratio of the two medians. By multiply-add count the S x S"
-            + " products (12 N S^2 E forward and backward) overtake the four projections (24 N S"
-            + " E^2) at S = 2E = "
+            + " layer; its share is the ratio of the two medians. By operation count the S x S"
+            + " products (12 N S^2 E flops forward and backward) overtake the four projections"
+            + " (24 N S E^2 flops) at S = 2E = "
             + 2 * E
             + ". Memory is counted, not measured: the values the forward pass keeps for the"
             + " backward pass, times 4 bytes; the backward pass allocates one more (N, H, S, S)"

@@ -4,6 +4,7 @@ import static org.handgrad.app.lab.LabSummary.fmt;
 import static org.handgrad.app.lab.LabSummary.plain;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -287,7 +288,7 @@ final class DdpmScheduleLab implements Lab {
             + " images; its standard error is at most 1/sqrt(pixels). 'Destroyed' is corr < "
             + plain(DESTROYED)
             + " (abar < "
-            + plain(DESTROYED * DESTROYED)
+            + BigDecimal.valueOf(DESTROYED).pow(2).toPlainString()
             + "). On images scaled to [-1, 1], as a DDPM is trained (standard deviation about"
             + " 0.7 for Fashion-MNIST, not 1), the correlation is a little lower: sqrt(abar) sd"
             + " / sqrt(abar sd^2 + 1 - abar).");

@@ -50,8 +50,8 @@ final class RnnGradientLab implements Lab {
 
   @Override
   public String description() {
-    return "vanishing and exploding gradients through time: input-gradient norm over 50 steps,"
-        + " vanilla RNN vs LSTM, recurrent gain 1 to 4, clipping by norm";
+    return "vanishing (W_h gain 1) and exploding (gain 3) gradients through 50 steps, vanilla RNN"
+        + " vs LSTM, and clipping by norm";
   }
 
   /**
@@ -466,7 +466,7 @@ final class RnnGradientLab implements Lab {
             + "). Clipping is optim.GradClip.clipByGlobalNorm at "
             + plain(MAX_NORM)
             + ", PyTorch's clip_grad_norm_: it rescales the whole gradient, so the step keeps"
-            + " its direction. tanh saturates, so the RNN's growth is slower than gain^49; the"
+            + " its direction. tanh saturates, so the RNN's growth is far below the gain^49 of a linear RNN; the"
             + " LSTM's gates are sigmoids bounded by 1, and its cell path has no matrix in it.");
     s.table(
         List.of(
@@ -474,8 +474,8 @@ final class RnnGradientLab implements Lab {
             "spectral radius of W_h (RNN)",
             "RNN growth 49 steps back",
             "LSTM growth",
-            "RNN ||grad||",
-            "LSTM ||grad||",
+            "RNN gradient norm",
+            "LSTM gradient norm",
             "RNN step / weights",
             "clipped step / weights"),
         rows);
