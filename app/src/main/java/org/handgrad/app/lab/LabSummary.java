@@ -119,6 +119,11 @@ public final class LabSummary {
     return md.toString();
   }
 
+  /** A short exact number for text, keys and titles: 3 for 3.0, 1.5, 0.01 (no trailing zeros). */
+  public static String plain(double v) {
+    return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+  }
+
   /** A number for tables: 4 significant digits, or scientific notation when tiny or huge. */
   public static String fmt(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {

@@ -25,7 +25,9 @@ public final class Labs {
         new KnnCvLab(),
         new OverfitSmallLab(),
         new ReceptiveFieldLab(),
-        new RnnGradientLab());
+        new RnnGradientLab(),
+        new AttentionCostLab(),
+        new DdpmScheduleLab());
   }
 
   /** Names of all labs. */
