@@ -10,12 +10,14 @@ public final class Labs {
   /** New instances of all labs. */
   public static List<Lab> all() {
     return List.of(
+        new MeanSubtractionLab(),
         new WeightInitLab(),
         new SoftmaxNanLab(),
         new BatchNormLab(),
         new BrokenBackwardLab(),
         new OptimizerLab(),
         new ActivationLab(),
+        new RegStrengthLab(),
         new DropoutLab(),
         new LrScheduleLab(),
         new BatchSizeLab(),
@@ -24,6 +26,7 @@ public final class Labs {
         new KnnCvLab(),
         new OverfitSmallLab(),
         new ReceptiveFieldLab(),
+        new FlattenMismatchLab(),
         new RnnGradientLab());
   }
 
