@@ -159,6 +159,25 @@ public abstract class Module {
     return Collections.unmodifiableMap(children);
   }
 
+  /**
+   * The module's dotted name in its tree, as its parameters are named ("3" for the fourth layer of
+   * a Sequential, "block.fc1"); empty for a module that belongs to no tree. Error messages use it
+   * to say which layer failed.
+   */
+  public final String path() {
+    List<String> names = new ArrayList<>();
+    for (Module m = this; m.parent != null; m = m.parent) {
+      for (Map.Entry<String, Module> e : m.parent.children.entrySet()) {
+        if (e.getValue() == m) {
+          names.add(e.getKey());
+          break;
+        }
+      }
+    }
+    Collections.reverse(names);
+    return String.join(".", names);
+  }
+
   /** Number of trainable scalars in the subtree (PyTorch's {@code sum(p.numel() ...)}). */
   public final long parameterCount() {
     long n = 0;

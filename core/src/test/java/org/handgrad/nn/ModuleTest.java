@@ -81,6 +81,27 @@ class ModuleTest {
   }
 
   @Test
+  void pathIsTheDottedNameInTheTree() {
+    Sequential net = tree();
+    Sequential head = (Sequential) net.children().get("head");
+    assertEquals("", net.path());
+    assertEquals("fc1", net.get(0).path());
+    assertEquals("head", head.path());
+    assertEquals("head.0", head.get(0).path());
+    assertEquals("head.1", head.get(1).path());
+    assertEquals("", new ReLU().path());
+  }
+
+  @Test
+  void aMisSizedLinearInATreeIsNamedByItsPath() {
+    Sequential net = tree();
+    assertThrowsWith(
+        IllegalArgumentException.class,
+        () -> net.forward(randn(1, F64, 2, 5)),
+        "Linear 'fc1' (in=4, out=6): input (2, 5)");
+  }
+
+  @Test
   void trainAndEvalPropagateThroughTheTree() {
     Sequential net = tree();
     assertTrue(net.isTraining());

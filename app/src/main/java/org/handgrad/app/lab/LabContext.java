@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.handgrad.app.report.RunDirectory;
+import org.handgrad.nn.Model;
 import org.handgrad.optim.Solver;
 import org.handgrad.optim.SolverListener;
 import org.handgrad.optim.SolverOptions;
@@ -136,10 +137,11 @@ public final class LabContext {
    * (labs reproduce failures on purpose).
    *
    * @param label the arm's name for the progress line
+   * @param net a {@link LabNet}, or any CS231n model taking the lab data's (N, D) rows
    * @param listeners extra Solver listeners (e.g. a {@code DivergenceWatch})
    */
   public Trained train(
-      String label, LabNet net, LabData d, SolverOptions options, SolverListener... listeners) {
+      String label, Model net, LabData d, SolverOptions options, SolverListener... listeners) {
     Solver solver =
         new Solver(
             net,

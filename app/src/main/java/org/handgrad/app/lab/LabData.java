@@ -7,6 +7,7 @@ import org.handgrad.app.train.TrainingData;
 import org.handgrad.data.Split;
 import org.handgrad.data.SyntheticShapes;
 import org.handgrad.tensor.DType;
+import org.handgrad.tensor.Shapes;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -22,6 +23,8 @@ import org.handgrad.tensor.Tensor;
  * @param numClasses K
  * @param dataset the data actually used ("fashion-mnist" or "shapes")
  * @param fellBack whether shapes stands in for Fashion-MNIST
+ * @param preprocessing how the images became x: fitted on the training images and applied to both
+ *     splits (its {@code shape()} is the image shape (C, H, W) the rows flatten)
  */
 public record LabData(
     Tensor xTrain,
@@ -30,7 +33,8 @@ public record LabData(
     int[] yVal,
     int numClasses,
     String dataset,
-    boolean fellBack) {
+    boolean fellBack,
+    Preprocessing preprocessing) {
 
   /** The dataset the labs ask for. */
   public static final String DATASET = "fashion-mnist";
@@ -53,11 +57,41 @@ public record LabData(
               + ", got "
               + xVal.shapeString());
     }
+    if (Shapes.size(preprocessing.shape()) != xTrain.shape(1)) {
+      throw new IllegalArgumentException(
+          "lab data: images "
+              + Shapes.str(preprocessing.shape())
+              + " do not flatten to D = "
+              + xTrain.shape(1));
+    }
   }
 
   /** D, the input size. */
   public int features() {
     return xTrain.shape(1);
+  }
+
+  /** The image shape (C, H, W) each row of x flattens, in that order. */
+  public int[] imageShape() {
+    return preprocessing.shape();
+  }
+
+  /**
+   * The same examples as pixels in [0, 1], the normalisation undone ({@link Preprocessing#invert},
+   * exact to float32 rounding) and clipped to [0, 1], the range of the loaded images, so that the
+   * rounding cannot push a black pixel below 0. The result's preprocessing is NONE.
+   */
+  public LabData pixels() {
+    Preprocessing none =
+        new Preprocessing(Preprocessing.Kind.NONE, imageShape(), new double[0], new double[0]);
+    return new LabData(
+        unnormalise(xTrain), yTrain, unnormalise(xVal), yVal, numClasses, dataset, fellBack, none);
+  }
+
+  private Tensor unnormalise(Tensor x) {
+    int[] c = imageShape();
+    Tensor images = x.contiguous().reshape(x.shape(0), c[0], c[1], c[2]);
+    return preprocessing.invert(images).clip(0, 1).reshape(x.shape(0), -1).contiguous();
   }
 
   /**
@@ -72,7 +106,14 @@ public record LabData(
     }
     int[] y = java.util.Arrays.copyOf(yTrain, n);
     return new LabData(
-        xTrain.slice(0, 0, n).contiguous(), y, xVal, yVal, numClasses, dataset, fellBack);
+        xTrain.slice(0, 0, n).contiguous(),
+        y,
+        xVal,
+        yVal,
+        numClasses,
+        dataset,
+        fellBack,
+        preprocessing);
   }
 
   /**
@@ -97,7 +138,8 @@ public record LabData(
         split.val().y(),
         split.train().numClasses(),
         loaded.used(),
-        loaded.fellBack());
+        loaded.fellBack(),
+        pre);
   }
 
   private static Tensor flat(Split s) {

@@ -10,6 +10,7 @@ public final class Labs {
   /** New instances of all labs. */
   public static List<Lab> all() {
     return List.of(
+        new MeanSubtractionLab(),
         new WeightInitLab(),
         new SoftmaxNanLab(),
         new BatchNormLab(),
@@ -17,6 +18,7 @@ public final class Labs {
         new BrokenBackwardLab(),
         new OptimizerLab(),
         new ActivationLab(),
+        new RegStrengthLab(),
         new DropoutLab(),
         new LrScheduleLab(),
         new BatchSizeLab(),
@@ -25,6 +27,7 @@ public final class Labs {
         new KnnCvLab(),
         new OverfitSmallLab(),
         new ReceptiveFieldLab(),
+        new FlattenMismatchLab(),
         new RnnGradientLab(),
         new AttentionCostLab(),
         new DdpmScheduleLab());

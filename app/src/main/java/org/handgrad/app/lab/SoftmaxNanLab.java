@@ -101,7 +101,8 @@ final class SoftmaxNanLab implements Lab {
             d.yVal(),
             d.numClasses(),
             d.dataset(),
-            d.fellBack());
+            d.fellBack(),
+            d.preprocessing());
     LabSummary s = ctx.summary();
     SolverOptions options =
         SolverOptions.builder()

@@ -144,6 +144,32 @@ public record Preprocessing(Kind kind, int[] shape, double[] mean, double[] std)
     };
   }
 
+  /**
+   * Undoes {@link #apply}: {@code x * std[c] + mean[c]} (CHANNEL_NORM), {@code x + mean_image}
+   * (MEAN_IMAGE), a copy (NONE). Exact up to the rounding of x's dtype.
+   *
+   * @param x preprocessed images, shape (N, C, H, W) with (C, H, W) = {@link #shape()}
+   * @return a new tensor, shape (N, C, H, W), dtype of x
+   */
+  public Tensor invert(Tensor x) {
+    int[] example = Arrays.copyOfRange(x.shape(), 1, x.ndim());
+    if (!Arrays.equals(example, shape)) {
+      throw new IllegalArgumentException(
+          "preprocessing invert: fitted on images "
+              + Shapes.str(shape)
+              + ", got x "
+              + x.shapeString());
+    }
+    int c = shape[0];
+    return switch (kind) {
+      case NONE -> x.copy();
+      case MEAN_IMAGE -> x.add(Tensor.of(mean, 1, shape[0], shape[1], shape[2]).to(x.dtype()));
+      case CHANNEL_NORM ->
+          x.mul(Tensor.of(std, 1, c, 1, 1).to(x.dtype()))
+              .add(Tensor.of(mean, 1, c, 1, 1).to(x.dtype()));
+    };
+  }
+
   /** As a JSON-ready map (stored in checkpoints). */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();

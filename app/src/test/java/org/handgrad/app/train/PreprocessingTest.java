@@ -47,6 +47,20 @@ class PreprocessingTest {
   }
 
   @Test
+  void invertUndoesEveryKind() {
+    for (Preprocessing.Kind k : Preprocessing.Kind.values()) {
+      Preprocessing p = Preprocessing.fit(k, images());
+      Tensor back = p.invert(p.apply(images()));
+      assertArrayEquals(images().toDoubleArray(), back.toDoubleArray(), 1e-12, k.key());
+    }
+    // Channel norm on two channels: each channel gets its own std and mean back.
+    Tensor two = Tensor.of(new double[] {1, 3, 10, 30, 2, 5, 20, 50}, 2, 2, 1, 2);
+    Preprocessing p = Preprocessing.fit(Preprocessing.Kind.CHANNEL_NORM, two);
+    assertArrayEquals(two.toDoubleArray(), p.invert(p.apply(two)).toDoubleArray(), 1e-12);
+    assertThrows(IllegalArgumentException.class, () -> p.invert(Tensor.zeros(2, 1, 1, 2)));
+  }
+
+  @Test
   void survivesAJsonRoundTrip() {
     for (Preprocessing.Kind k : Preprocessing.Kind.values()) {
       Preprocessing p = Preprocessing.fit(k, images());

@@ -89,7 +89,64 @@ public final class Linear extends PairModule<Affine.Cache> {
    */
   @Override
   protected Forward<Affine.Cache> forwardPair(Tensor x) {
+    checkFeatures(x);
     return Affine.affineForward(x, weight.value(), bias != null ? bias.value() : zeroBias);
+  }
+
+  /**
+   * The commonest shape bug of a net: a first affine layer sized for the wrong flattened dimension
+   * (the pooling forgotten, or C*H*W of the input instead of the last conv block's output). The
+   * message names this layer by its place in the net and both shapes, and says what D the input
+   * has, which is the number the layer should have been built with.
+   */
+  private void checkFeatures(Tensor x) {
+    if (x.ndim() < 2) {
+      return; // Affine's own check names the rank problem
+    }
+    long d = 1;
+    for (int a = 1; a < x.ndim(); a++) {
+      d *= x.shape(a);
+    }
+    if (d == inFeatures) {
+      return;
+    }
+    String where = path().isEmpty() ? "Linear" : "Linear '" + path() + "'";
+    String input;
+    if (x.ndim() == 2) {
+      input = "input " + x.shapeString() + " has " + d + " features";
+    } else {
+      StringBuilder product = new StringBuilder();
+      for (int a = 1; a < x.ndim(); a++) {
+        product.append(a > 1 ? "*" : "").append(x.shape(a));
+      }
+      input =
+          "input "
+              + x.shapeString()
+              + " flattens to ("
+              + x.shape(0)
+              + ", "
+              + d
+              + ") ("
+              + product
+              + " = "
+              + d
+              + ")";
+    }
+    throw new IllegalArgumentException(
+        where
+            + " (in="
+            + inFeatures
+            + ", out="
+            + outFeatures
+            + "): "
+            + input
+            + ", but the weight is "
+            + weight.value().shapeString()
+            + ", sized for "
+            + inFeatures
+            + "; build the layer with in="
+            + d
+            + " (conv and pool outputs: 1 + (H + 2*pad - K) / stride per spatial dimension)");
   }
 
   /**

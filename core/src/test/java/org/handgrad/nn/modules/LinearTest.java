@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.handgrad.nn.Sequential;
 import org.handgrad.nn.functional.Affine;
 import org.handgrad.nn.init.Init;
 import org.handgrad.nn.init.WeightInit;
@@ -104,8 +105,30 @@ class LinearTest {
     assertThrowsWith(
         IllegalArgumentException.class,
         () -> fc.forward(randn(1, DType.FLOAT32, 4, 5)),
-        "affine: expected w (D, M) with D=5",
-        "(3, 2)");
+        "Linear (in=3, out=2): input (4, 5) has 5 features, but the weight is (3, 2), sized for 3",
+        "build the layer with in=5");
+  }
+
+  @Test
+  void anAffineLayerSizedForTheWrongFlattenedDimensionSaysWhichAndWhatToUse() {
+    // conv output (N, 8, 14, 14) after a 2x2 pool, but the layer was sized for 8*28*28 (no pool)
+    Sequential net = new Sequential(new Flatten(), new Linear(8 * 28 * 28, 10, F64, Init.rng(1)));
+    IllegalArgumentException e =
+        assertThrowsWith(
+            IllegalArgumentException.class,
+            () -> net.forward(Tensor.zeros(F64, 2, 8, 14, 14)),
+            "Linear '1' (in=6272, out=10): input (2, 1568) has 1568 features, but the weight is"
+                + " (6272, 10), sized for 6272",
+            "build the layer with in=1568");
+    // Without the Flatten, the 4-d input and the product that gives D are named.
+    Linear fc = new Linear(8 * 28 * 28, 10, F64, Init.rng(1));
+    assertThrowsWith(
+        IllegalArgumentException.class,
+        () -> fc.forward(Tensor.zeros(F64, 2, 8, 14, 14)),
+        "Linear (in=6272, out=10): input (2, 8, 14, 14) flattens to (2, 1568) (8*14*14 = 1568),"
+            + " but the weight is (6272, 10)",
+        "build the layer with in=1568");
+    assertTrue(e.getMessage().startsWith("Linear '1'"), e.getMessage());
   }
 
   @Test
@@ -126,7 +149,9 @@ class LinearTest {
     // A forward that fails leaves no stale cache behind.
     fc.forward(randn(1, F64, 3, 2));
     assertThrowsWith(
-        IllegalArgumentException.class, () -> fc.forward(randn(1, F64, 3, 7)), "affine");
+        IllegalArgumentException.class,
+        () -> fc.forward(randn(1, F64, 3, 7)),
+        "Linear (in=2, out=2)");
     assertThrowsWith(
         IllegalStateException.class, () -> fc.backward(Tensor.zeros(F64, 3, 2)), "Linear.backward");
   }
