@@ -40,6 +40,40 @@ public final class Metrics {
   }
 
   /**
+   * The Pearson correlation of two equally long arrays, {@code np.corrcoef(a, b)[0, 1]}: the
+   * covariance over the product of the standard deviations, each centred on its own mean.
+   *
+   * @param a values, length n &gt;= 1
+   * @param b values, length n
+   * @return in [-1, 1]; NaN when either side is constant
+   */
+  public static double pearson(double[] a, double[] b) {
+    if (a.length != b.length || a.length == 0) {
+      throw new IllegalArgumentException(
+          "pearson: need two non-empty arrays of one length, got " + a.length + " and " + b.length);
+    }
+    double ma = 0;
+    double mb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ma += a[i];
+      mb += b[i];
+    }
+    ma /= a.length;
+    mb /= b.length;
+    double sab = 0;
+    double saa = 0;
+    double sbb = 0;
+    for (int i = 0; i < a.length; i++) {
+      double da = a[i] - ma;
+      double db = b[i] - mb;
+      sab += da * db;
+      saa += da * da;
+      sbb += db * db;
+    }
+    return sab / Math.sqrt(saa * sbb);
+  }
+
+  /**
    * Fraction of positions where the prediction equals the label, {@code np.mean(yPred == yTrue)}.
    *
    * @param yTrue labels, length N &gt; 0

@@ -54,4 +54,22 @@ class MetricsTest {
             () -> Metrics.confusionMatrix(new int[] {0, 3}, new int[] {0, 1}, 3));
     assertTrue(e.getMessage().contains("at 1 yTrue=3"), e.getMessage());
   }
+
+  @Test
+  void pearsonIsTheNormalisedCovariance() {
+    assertEquals(1.0, Metrics.pearson(new double[] {1, 2, 3}, new double[] {2, 4, 6}), 1e-15);
+    assertEquals(-1.0, Metrics.pearson(new double[] {1, 2, 3}, new double[] {3, 2, 1}), 1e-15);
+    assertEquals(0.0, Metrics.pearson(new double[] {1, 0, -1, 0}, new double[] {0, 1, 0, -1}));
+    // np.corrcoef([1, 2, 4, 7], [2, 1, 5, 4])[0, 1] = 0.6900655593423541
+    assertEquals(
+        0.6900655593423541,
+        Metrics.pearson(new double[] {1, 2, 4, 7}, new double[] {2, 1, 5, 4}),
+        1e-14);
+    assertTrue(Double.isNaN(Metrics.pearson(new double[] {1, 1}, new double[] {1, 2})));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Metrics.pearson(new double[] {1, 2}, new double[] {1}));
+    assertTrue(e.getMessage().contains("got 2 and 1"), e.getMessage());
+  }
 }

@@ -14,6 +14,7 @@ import org.handgrad.app.report.ExplainFigures;
 import org.handgrad.app.report.Plots;
 import org.handgrad.models.diffusion.BetaSchedule;
 import org.handgrad.models.diffusion.GaussianDiffusion;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.init.Init;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -57,37 +58,6 @@ final class DdpmScheduleLab implements Lab {
     return "DDPM noise schedules (linear, cosine, sigmoid): alpha_bar, log SNR, Fashion-MNIST"
         + " noised by q_sample; the linear one destroys the image early (Nichol and Dhariwal"
         + " 2021)";
-  }
-
-  /**
-   * The Pearson correlation of two equally long arrays.
-   *
-   * @return NaN when either is constant
-   */
-  static double correlation(double[] a, double[] b) {
-    if (a.length != b.length || a.length == 0) {
-      throw new IllegalArgumentException(
-          "correlation: need equally long non-empty arrays, got " + a.length + " and " + b.length);
-    }
-    double ma = 0;
-    double mb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ma += a[i];
-      mb += b[i];
-    }
-    ma /= a.length;
-    mb /= b.length;
-    double sab = 0;
-    double saa = 0;
-    double sbb = 0;
-    for (int i = 0; i < a.length; i++) {
-      double da = a[i] - ma;
-      double db = b[i] - mb;
-      sab += da * db;
-      saa += da * da;
-      sbb += db * db;
-    }
-    return sab / Math.sqrt(saa * sbb);
   }
 
   /**
@@ -184,7 +154,7 @@ final class DdpmScheduleLab implements Lab {
       for (int t = 0; t < T; t++) {
         Arrays.fill(steps, t);
         Tensor xt = diffusion.qSample(x0, steps, eps);
-        corr[a][t] = correlation(values(xt), x0flat);
+        corr[a][t] = Metrics.pearson(values(xt), x0flat);
         sqrtAbar[t] = Math.sqrt(alphaBar[a][t]);
         maxDev[a] = Math.max(maxDev[a], Math.abs(corr[a][t] - sqrtAbar[t]));
       }

@@ -38,12 +38,7 @@ class DdpmScheduleLabTest {
   }
 
   @Test
-  void correlationAngleAndFractions() {
-    assertEquals(1.0, DdpmScheduleLab.correlation(new double[] {1, 2, 3}, new double[] {2, 4, 6}));
-    assertEquals(
-        -1.0, DdpmScheduleLab.correlation(new double[] {1, 2, 3}, new double[] {3, 2, 1}), 1e-15);
-    assertEquals(
-        0.0, DdpmScheduleLab.correlation(new double[] {1, 0, -1, 0}, new double[] {0, 1, 0, -1}));
+  void angleAndFractions() {
     assertEquals(0.0, DdpmScheduleLab.angle(1));
     assertEquals(1.0, DdpmScheduleLab.angle(0));
     assertEquals(0.5, DdpmScheduleLab.angle(Math.cos(Math.PI / 4)), 1e-12);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.handgrad.models.InputGradients;
+import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
 import org.handgrad.nn.Parameter;
 import org.handgrad.tensor.Tensor;
@@ -147,25 +148,7 @@ public final class SanityCheck {
       throw new IllegalArgumentException(
           "spearman: expected two arrays of one length >= 2, got " + a.length + " and " + b.length);
     }
-    double[] ra = ranks(a);
-    double[] rb = ranks(b);
-    double ma = 0;
-    double mb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ma += ra[i];
-      mb += rb[i];
-    }
-    ma /= a.length;
-    mb /= a.length;
-    double sab = 0;
-    double saa = 0;
-    double sbb = 0;
-    for (int i = 0; i < a.length; i++) {
-      sab += (ra[i] - ma) * (rb[i] - mb);
-      saa += (ra[i] - ma) * (ra[i] - ma);
-      sbb += (rb[i] - mb) * (rb[i] - mb);
-    }
-    return sab / Math.sqrt(saa * sbb);
+    return Metrics.pearson(ranks(a), ranks(b));
   }
 
   /** Ranks from 1, ties sharing their average rank. */
