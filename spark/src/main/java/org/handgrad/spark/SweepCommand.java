@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.handgrad.app.TrainCommand;
+import org.handgrad.app.report.HtmlReport;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
 import picocli.CommandLine;
@@ -220,6 +221,8 @@ public final class SweepCommand implements Callable<Integer> {
       Sweeps.heatMap(g, results, folder.resolve("heatmap.png"), name);
       written.add("heatmap.png");
     }
+    HtmlReport.write(folder);
+    written.add(HtmlReport.FILE);
     long failed = results.stream().filter(r -> !r.finished()).count();
     out.printf(
         Locale.ROOT,

@@ -85,9 +85,12 @@ class SweepCommandTest {
     Run r = sweep("--grid", "lr=1e-3,3e-3", "--grid", "reg=0,1e-2");
     assertEquals(0, r.code(), r.all());
     Path folder = tmp.resolve("sweeps/softmax-shapes");
-    for (String f : List.of("sweep.json", "summary.json", "results.txt", "heatmap.png")) {
+    for (String f :
+        List.of("sweep.json", "summary.json", "results.txt", "heatmap.png", "report.html")) {
       assertTrue(Files.isRegularFile(folder.resolve(f)), f + "\n" + r.all());
     }
+    String page = Files.readString(folder.resolve("report.html"));
+    assertTrue(page.contains("(summary.json)") && page.contains("<figcaption>heatmap.png"), page);
     assertTrue(r.out().contains("4 finished, 0 failed"), r.all());
     // The dataset was generated once for the four configurations (one executor: this JVM).
     assertEquals(1, SweepTask.datasetLoads());

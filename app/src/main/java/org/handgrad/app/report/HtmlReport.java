@@ -21,11 +21,11 @@ import org.handgrad.io.Json;
 /**
  * {@code report.html}: one self-contained page per run folder, readable offline. It shows the
  * numbers of {@code result.json} (or a caption or CLIP run's {@code metrics.json}, a speedrun's
- * {@code speedrun.json}, a generate run's {@code eval/*.json}), a lab's {@code summary.md}, every
- * PNG of the folder and of its subfolders but {@code checkpoints/} (loss and accuracy curves,
- * confusion matrix, weights, samples, a lab's plots) and the run's configuration. Images are
- * embedded as {@code data:} URIs and the style sheet is inline, so the file can be mailed or opened
- * from anywhere; it loads nothing from the network.
+ * {@code speedrun.json}, a sweep's {@code summary.json}, a generate run's {@code eval/*.json}), a
+ * lab's {@code summary.md}, every PNG of the folder and of its subfolders but {@code checkpoints/}
+ * (loss and accuracy curves, confusion matrix, weights, samples, a lab's plots) and the run's
+ * configuration. Images are embedded as {@code data:} URIs and the style sheet is inline, so the
+ * file can be mailed or opened from anywhere; it loads nothing from the network.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -55,7 +55,7 @@ public final class HtmlReport {
    * Writes {@code report.html} into a run folder.
    *
    * @param runDir a run folder of {@code train}, {@code caption train}, {@code lab run}, {@code
-   *     speedrun}, {@code ssl train}, {@code clip train} or {@code generate train}
+   *     speedrun}, {@code ssl train}, {@code clip train}, {@code generate train} or {@code sweep}
    * @return the page written
    * @throws IllegalArgumentException when runDir is not a folder
    */
@@ -75,7 +75,8 @@ public final class HtmlReport {
     if (hasSummary) {
       html.append(Markdown.toHtml(Files.readString(summary), runDir, shown));
     }
-    List<String> results = new ArrayList<>(List.of("result.json", "metrics.json", "speedrun.json"));
+    List<String> results =
+        new ArrayList<>(List.of("result.json", "metrics.json", "speedrun.json", "summary.json"));
     results.addAll(evalJsons(runDir));
     for (String result : results) {
       Map<String, Object> flat = readFlat(runDir.resolve(result));
