@@ -3,11 +3,11 @@ package org.handgrad.app.lab;
 import static org.handgrad.app.lab.LabSummary.fmt;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.handgrad.app.report.Plots;
 import org.handgrad.nn.Module;
@@ -112,17 +112,17 @@ final class BatchNormWeightScaleLab implements Lab {
     double[] lossBase = new double[scales.length];
     double[] lossBn = new double[scales.length];
     List<List<String>> rows = new ArrayList<>();
+    SolverOptions o =
+        SolverOptions.builder()
+            .updateRule("adam", Map.of("learning_rate", 1e-3))
+            .batchSize(50)
+            .numEpochs(epochs)
+            .numTrainSamples(1000)
+            .seed(ctx.seed())
+            .verbose(false)
+            .build();
     for (int i = 0; i < scales.length; i++) {
       String label = String.format(Locale.ROOT, "%.1e", scales[i]);
-      SolverOptions o =
-          SolverOptions.builder()
-              .updateRule("adam", Map.of("learning_rate", 1e-3))
-              .batchSize(50)
-              .numEpochs(epochs)
-              .numTrainSamples(1000)
-              .seed(ctx.seed())
-              .verbose(false)
-              .build();
       LabContext.Trained base =
           ctx.train(
               "baseline " + label,
@@ -153,11 +153,10 @@ final class BatchNormWeightScaleLab implements Lab {
     List<Plots.Series> acc = new ArrayList<>();
     acc.add(new Plots.Series("baseline", scales, bestBase));
     acc.add(new Plots.Series("batchnorm", scales, bestBn));
-    List<Plots.Series> loss = new ArrayList<>();
     // A diverged run has no final loss: it is left out of the loss panel (the table says so).
-    loss.add(finite("baseline", scales, lossBase));
-    loss.add(finite("batchnorm", scales, lossBn));
-    loss.removeIf(java.util.Objects::isNull);
+    List<Plots.Series> loss = new ArrayList<>();
+    finite("baseline", scales, lossBase).ifPresent(loss::add);
+    finite("batchnorm", scales, lossBn).ifPresent(loss::add);
     List<XYChart> panels = new ArrayList<>();
     panels.add(
         logX(
@@ -183,7 +182,11 @@ final class BatchNormWeightScaleLab implements Lab {
                   620,
                   420)));
     }
-    Plots.grid(panels, 2, "BatchNorm vs baseline across weight-initialization scales", png(ctx));
+    Plots.grid(
+        panels,
+        2,
+        "BatchNorm vs baseline across weight-initialization scales",
+        ctx.file("weight-scale.png"));
 
     int learnsBase = 0;
     int learnsBn = 0;
@@ -251,18 +254,14 @@ final class BatchNormWeightScaleLab implements Lab {
         "Best validation accuracy and final training loss against the initial weight scale");
   }
 
-  private static Path png(LabContext ctx) {
-    return ctx.file("weight-scale.png");
-  }
-
   private static XYChart logX(XYChart c) {
     c.getStyler().setXAxisLogarithmic(true);
     c.getStyler().setXAxisDecimalPattern("0E0");
     return c;
   }
 
-  /** The points of a curve with a finite y (losses of diverged runs dropped); null if none. */
-  private static Plots.Series finite(String name, double[] x, double[] y) {
+  /** The points of a curve with a finite y (losses of diverged runs dropped); empty if none. */
+  private static Optional<Plots.Series> finite(String name, double[] x, double[] y) {
     List<double[]> keep = new ArrayList<>();
     for (int i = 0; i < x.length; i++) {
       if (Double.isFinite(y[i]) && y[i] > 0) {
@@ -270,7 +269,7 @@ final class BatchNormWeightScaleLab implements Lab {
       }
     }
     if (keep.isEmpty()) {
-      return null;
+      return Optional.empty();
     }
     double[] kx = new double[keep.size()];
     double[] ky = new double[keep.size()];
@@ -278,6 +277,6 @@ final class BatchNormWeightScaleLab implements Lab {
       kx[i] = keep.get(i)[0];
       ky[i] = keep.get(i)[1];
     }
-    return new Plots.Series(name, kx, ky);
+    return Optional.of(new Plots.Series(name, kx, ky));
   }
 }
