@@ -67,11 +67,41 @@ public final class Affine {
    * @throws IllegalArgumentException when dout does not match the forward output
    */
   public static Grads affineBackward(Tensor dout, Cache cache) {
+    Tensor g = checkDout(dout, cache);
     Tensor x = cache.x();
-    Tensor w = cache.w();
+    int n = x.shape(0), d = cache.w().shape(0), m = cache.w().shape(1);
+    Tensor dw = Tensor.zeros(x.dtype(), d, m);
+    TensorGemm.gemm(dw, x, true, g, false, d, m, n, 0); // dw (D, M) = x^T . dout, x stored (N, D)
+    Tensor db = Tensor.of(columnSums(g, n, m), m).to(x.dtype());
+    return new Grads(inputGrad(g, cache), dw, db);
+  }
+
+  /**
+   * The dx part of {@link #affineBackward} alone, {@code dx = dout w^T}: for a frozen layer, whose
+   * weight needs no gradient, this skips the {@code x^T dout} product.
+   *
+   * @param dout upstream gradient, shape (N, M), the dtype of x
+   * @return dx shaped like x
+   * @throws IllegalArgumentException when dout does not match the forward output
+   */
+  public static Tensor affineBackwardInput(Tensor dout, Cache cache) {
+    return inputGrad(checkDout(dout, cache), cache);
+  }
+
+  /** dx (N, D) = dout (N, M) . w^T, w stored (D, M); g is the contiguous dout. */
+  private static Tensor inputGrad(Tensor g, Cache cache) {
+    Tensor x = cache.x();
+    int n = x.shape(0), d = cache.w().shape(0), m = cache.w().shape(1);
+    Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+    TensorGemm.gemm(dx, g, false, cache.w(), true, n, d, m, 0);
+    return dx;
+  }
+
+  /** Checks dout against the forward output (N, M) and returns it contiguous. */
+  private static Tensor checkDout(Tensor dout, Cache cache) {
+    Tensor x = cache.x();
     int n = x.shape(0);
-    int d = w.shape(0);
-    int m = w.shape(1);
+    int m = cache.w().shape(1);
     if (dout.ndim() != 2 || dout.shape(0) != n || dout.shape(1) != m) {
       throw new IllegalArgumentException(
           "affine_backward: expected dout (N, M) = ("
@@ -88,14 +118,7 @@ public final class Affine {
               + " but x is "
               + x.dtype().numpyName());
     }
-    Tensor g = dout.contiguous();
-    Tensor dx = Tensor.zeros(x.dtype(), x.shape());
-    Tensor dw = Tensor.zeros(x.dtype(), d, m);
-    TensorGemm.gemm(
-        dx, g, false, w, true, n, d, m, 0); // dx (N, D) = dout (N, M) . w^T, w stored (D, M)
-    TensorGemm.gemm(dw, x, true, g, false, d, m, n, 0); // dw (D, M) = x^T . dout, x stored (N, D)
-    Tensor db = Tensor.of(columnSums(g, n, m), m).to(x.dtype());
-    return new Grads(dx, dw, db);
+    return dout.contiguous();
   }
 
   /** Column sums of a contiguous (n, m) float tensor, accumulated in double. */

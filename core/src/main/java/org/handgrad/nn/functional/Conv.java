@@ -38,7 +38,7 @@ public final class Conv {
    * Gradients of the loss with respect to each input.
    *
    * @param dx shape (N, C, H, W)
-   * @param dw shape (F, C, HH, WW)
+   * @param dw shape (F, C, HH, WW); {@code null} from {@link #convBackwardInput}
    * @param db shape (F,)
    */
   public record Grads(Tensor dx, Tensor dw, Tensor db) {}
@@ -218,6 +218,23 @@ public final class Conv {
    * @return dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
    */
   public static Grads convBackward(Tensor dout, Cache cache) {
+    return backward(dout, cache, true);
+  }
+
+  /**
+   * {@link #convBackward} without the weight gradient: dx and db only. For a frozen layer, whose
+   * filters need no gradient, this skips the {@code dout * cols^T} GEMM (half of the backward's
+   * GEMM work) and the im2col that only that GEMM needs.
+   *
+   * @param dout upstream gradient, shape (N, F, H', W')
+   * @param cache from {@link #convForward} or {@link #convForwardNaive}
+   * @return dx (N, C, H, W), dw {@code null}, db (F,)
+   */
+  public static Grads convBackwardInput(Tensor dout, Cache cache) {
+    return backward(dout, cache, false);
+  }
+
+  private static Grads backward(Tensor dout, Cache cache, boolean weightGrad) {
     int[] d = dims(cache);
     int N = d[0], F = d[4];
     ConvGeometry g = geometry(d, cache.param());
@@ -235,23 +252,28 @@ public final class Conv {
     Tensor partial = Tensor.zeros(dt, chunks * stride);
     Parallel.forChunks(
         chunks,
-        2L * N * F * K * L,
+        (weightGrad ? 2L : 1L) * N * F * K * L,
         c -> {
-          Tensor cols = Tensor.zeros(dt, K * L); // column matrix (K, L) of one image
+          Tensor cols = weightGrad ? Tensor.zeros(dt, K * L) : null; // (K, L) of one image
           Tensor dcols = Tensor.zeros(dt, K * L); // its gradient
           int p = c * stride;
           for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
             int off = n * F * L;
-            ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
-            TensorGemm.gemm(partial, p, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
+            if (weightGrad) {
+              ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
+              TensorGemm.gemm(partial, p, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
+            }
             TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
             ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
             ConvKernels.addRowSums(partial, p + F * K, dy, off, F, L);
           }
         });
-    Tensor dw = Tensor.zerosLike(cache.w());
+    Tensor dw = null;
+    if (weightGrad) {
+      dw = Tensor.zerosLike(cache.w());
+      ConvKernels.sumChunks(dw, partial, 0, chunks, stride);
+    }
     Tensor db = Tensor.zeros(dt, F);
-    ConvKernels.sumChunks(dw, partial, 0, chunks, stride);
     ConvKernels.sumChunks(db, partial, F * K, chunks, stride);
     return new Grads(dx, dw, db);
   }

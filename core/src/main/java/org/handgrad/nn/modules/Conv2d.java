@@ -129,6 +129,13 @@ public final class Conv2d extends PairModule<Conv.Cache> {
    */
   @Override
   protected Tensor backwardPair(Tensor dout, Conv.Cache cache) {
+    if (!weight.requiresGrad()) { // frozen filters: no weight-gradient GEMM
+      Conv.Grads g = Conv.convBackwardInput(dout, cache);
+      if (bias != null) {
+        bias.accumulateGrad(g.db());
+      }
+      return g.dx();
+    }
     Conv.Grads g = Conv.convBackward(dout, cache);
     weight.accumulateGrad(g.dw());
     if (bias != null) {

@@ -157,6 +157,9 @@ public final class Linear extends PairModule<Affine.Cache> {
    */
   @Override
   protected Tensor backwardPair(Tensor dout, Affine.Cache cache) {
+    if (!weight.requiresGrad() && (bias == null || !bias.requiresGrad())) {
+      return Affine.affineBackwardInput(dout, cache); // frozen: no x^T dout product
+    }
     Affine.Grads g = Affine.affineBackward(dout, cache);
     weight.accumulateGrad(g.dw());
     if (bias != null) {

@@ -90,6 +90,17 @@ class AffineTest {
   }
 
   @Test
+  void inputOnlyBackwardGivesTheSameDx() {
+    SplittableRandom rng = new SplittableRandom(3);
+    Tensor x = randn(rng, 6, 5), w = randn(rng, 5, 4), b = randn(rng, 4);
+    Affine.Cache cache = Affine.affineForward(x, w, b).cache();
+    Tensor dout = randn(rng, 6, 4);
+    assertArrayEquals(
+        Affine.affineBackward(dout, cache).dx().toDoubleArray(),
+        Affine.affineBackwardInput(dout, cache).toDoubleArray());
+  }
+
+  @Test
   void gradientsPassTheNumericalCheck() {
     for (String layer : new String[] {"affine", "affine_relu"}) {
       for (GradCheckResult r : DenseChecks.checks().get(layer).get()) {

@@ -35,6 +35,19 @@ class ConvTest {
         });
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"FLOAT32", "FLOAT64"})
+  void inputOnlyBackwardGivesTheSameDxAndDbWithoutDw(DType dt) {
+    Tensor x = randn(11, dt, 5, 3, 9, 9), w = randn(12, dt, 4, 3, 3, 3), b = randn(13, dt, 4);
+    Tensor dout = randn(14, dt, 5, 4, 5, 5);
+    Forward<Conv.Cache> f = Conv.convForward(x, w, b, new ConvParam(2, 1));
+    Conv.Grads all = Conv.convBackward(dout, f.cache());
+    Conv.Grads in = Conv.convBackwardInput(dout, f.cache());
+    assertArrayEquals(all.dx().toDoubleArray(), in.dx().toDoubleArray(), "dx");
+    assertArrayEquals(all.db().toDoubleArray(), in.db().toDoubleArray(), "db");
+    assertEquals(null, in.dw());
+  }
+
   @Test
   void emptyBatchGivesEmptyOutputAndZeroWeightGradients() {
     Tensor x = Tensor.zeros(DType.FLOAT32, 0, 2, 5, 5), w = randn(2, DType.FLOAT32, 3, 2, 3, 3);

@@ -47,6 +47,22 @@ class ConvModulesTest {
   }
 
   @Test
+  void frozenConv2dStillPassesDxBackAndLeavesItsGradientsZero() {
+    Conv2d conv = new Conv2d(3, 4, 3, new ConvParam(2, 1), F64, Init.rng(1));
+    Tensor x = randn(2, F64, 2, 3, 7, 7);
+    Tensor dout = randn(3, F64, 2, 4, 4, 4);
+    conv.forward(x);
+    Tensor dx = conv.backward(dout);
+    Tensor db = conv.bias().orElseThrow().grad().copy();
+    conv.zeroGrad();
+    conv.weight().setRequiresGrad(false); // the dx-only backward: no weight-gradient GEMM
+    conv.forward(x);
+    assertIdentical("dx of the frozen layer", dx, conv.backward(dout));
+    assertArrayEquals(new double[4 * 3 * 3 * 3], conv.weight().grad().toDoubleArray());
+    assertIdentical("db of the unfrozen bias", db, conv.bias().orElseThrow().grad());
+  }
+
+  @Test
   void conv2dWithoutBiasAndWithANonSquareKernel() {
     Conv2d conv =
         new Conv2d(2, 3, 3, 2, new ConvParam(1, 0), false, F64, WeightInit.kaiming(), Init.rng(5));

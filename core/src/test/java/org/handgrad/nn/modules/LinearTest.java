@@ -58,6 +58,22 @@ class LinearTest {
   }
 
   @Test
+  void aFrozenLinearStillPassesDxBackAndLeavesItsGradientsZero() {
+    Linear fc = new Linear(5, 3, F64, Init.rng(4));
+    Tensor x = randn(5, F64, 4, 5);
+    Tensor dout = randn(6, F64, 4, 3);
+    fc.forward(x);
+    Tensor dx = fc.backward(dout);
+    fc.zeroGrad();
+    fc.weight().setRequiresGrad(false);
+    fc.bias().orElseThrow().setRequiresGrad(false); // the dx-only backward: no x^T dout product
+    fc.forward(x);
+    assertIdentical("dx of the frozen layer", dx, fc.backward(dout));
+    assertArrayEquals(new double[5 * 3], fc.weight().grad().toDoubleArray());
+    assertArrayEquals(new double[3], fc.bias().orElseThrow().grad().toDoubleArray());
+  }
+
+  @Test
   void withoutBiasThereIsOnlyAWeight() {
     Linear fc = new Linear(3, 2, false, F64, WeightInit.normal(0.1), Init.rng(7));
     assertEquals(List.of("weight"), names(fc));
