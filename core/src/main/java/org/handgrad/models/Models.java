@@ -78,8 +78,9 @@ public final class Models {
         Models::bnCnn);
     add(
         "vit",
-        "Vision Transformer: patches, CLS token, learned positions, pre-norm encoder layers",
-        List.of("patch", "dim", "depth", "heads", "mlp_dim", "dropout"),
+        "Vision Transformer: patches (or stem=conv), CLS token, learned positions, pre-norm encoder"
+            + " layers",
+        List.of("patch", "dim", "depth", "heads", "mlp_dim", "dropout", "stem"),
         Models::vit);
     add(
         "resnet18",
@@ -278,7 +279,8 @@ public final class Models {
             c.integer("num_classes", d.numClasses()),
             c.number("dropout", d.dropout()),
             c.dtype(d.dtype()),
-            c.seed()));
+            c.seed(),
+            VisionTransformer.Stem.parse(c.string("stem", d.stem().configName()))));
   }
 
   private static ResNet resnet(Config c, ResNet.Config d) {

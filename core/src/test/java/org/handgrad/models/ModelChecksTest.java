@@ -28,6 +28,7 @@ class ModelChecksTest {
             "transformer_decoder_layer",
             "model_captioning_transformer",
             "model_vit",
+            "model_vit_conv_stem",
             "model_unet",
             "model_resnet_small"),
         List.copyOf(ModelChecks.checks().keySet()));

@@ -66,30 +66,17 @@ public final class UNetChecks {
           return s;
         };
     List<GradCheckResult> rows = new ArrayList<>();
-    rows.add(row("dx", ModelChecks.fivePointGradient(loss, x), dx));
+    rows.add(
+        ModelChecks.perTensorRow("model_unet", "dx", ModelChecks.fivePointGradient(loss, x), dx));
     for (Parameter p : net.parameters()) {
-      rows.add(row("d" + p.name(), ModelChecks.fivePointGradient(loss, p.value()), p.grad()));
+      rows.add(
+          ModelChecks.perTensorRow(
+              "model_unet",
+              "d" + p.name(),
+              ModelChecks.fivePointGradient(loss, p.value()),
+              p.grad()));
     }
     return rows;
-  }
-
-  private static GradCheckResult row(String input, Tensor numeric, Tensor analytic) {
-    double largest = 0;
-    double diff = 0;
-    for (int i = 0; i < analytic.size(); i++) {
-      largest = Math.max(largest, Math.abs(analytic.getFlat(i)));
-      diff = Math.max(diff, Math.abs(analytic.getFlat(i) - numeric.getFlat(i)));
-    }
-    if (largest < 1e-12) {
-      // Zero in exact arithmetic (the key projection's bias: it adds one constant to a row of
-      // scores, which the softmax ignores): two round-offs, compared by their absolute difference.
-      return new GradCheckResult("model_unet", input + " (abs)", diff, ModelChecks.TOLERANCE);
-    }
-    // Relative to the tensor's largest element, not element by element: among its 2,199 elements
-    // some gradients are ~1e-8 by chance, where the difference's round-off (~1e-11) alone is a
-    // CS231n relative error of 1e-3 (measured on an earlier two-group variant: 3e-3 on one
-    // element of down.0.film.weight, whose largest element agreed to 1e-10).
-    return new GradCheckResult("model_unet", input, diff / largest, ModelChecks.TOLERANCE);
   }
 
   private static Tensor randn(SplittableRandom rng, int... shape) {

@@ -46,6 +46,14 @@ import org.handgrad.tensor.Tensor;
  * normal with std 0.02 and zero biases, {@code pos_embed} normal(0.02), {@code cls_token} zeros,
  * LayerNorms at gamma 1, beta 0. No weight decay term: use AdamW's decoupled decay.
  *
+ * <p>With {@code stem=conv} the patchify convolution is replaced by the convolutional stem of Xiao
+ * et al. 2021 ("Early Convolutions Help Transformers See Better"): log2(P) 3x3 stride-2
+ * convolutions, each followed by BatchNorm and ReLU, with widths doubling up to D (D/2, D for P =
+ * 4), then a 1x1 convolution to D, which is {@code patch_embed} with patch 1. The token grid is the
+ * same (H/P)(W/P) as with patches of P, so everything after {@code patch_embed} is unchanged. Extra
+ * parameters: {@code stem.{3i}.weight} (conv i, no bias, He-normal), {@code stem.{3i+1}} its
+ * BatchNorm (weight, bias and running statistics).
+ *
  * <p>Dimension letters: N batch, C H W image, P patch, L patches, D embedding, K classes.
  */
 public final class VisionTransformer extends TapeModule
@@ -65,6 +73,8 @@ public final class VisionTransformer extends TapeModule
    * @param dropout DROP probability of attention weights and feed-forward blocks, in [0, 1)
    * @param dtype float32 or float64
    * @param seed seeds the weights and the dropout masks
+   * @param stem how images become tokens: patchify (Dosovitskiy et al.) or convolutional (Xiao et
+   *     al.; P must then be a power of two, at least 2)
    */
   public record Config(
       int[] inputDim,
@@ -76,7 +86,8 @@ public final class VisionTransformer extends TapeModule
       int numClasses,
       double dropout,
       DType dtype,
-      long seed) {
+      long seed,
+      Stem stem) {
     /** Validates every field with a message naming it; copies inputDim. */
     public Config {
       inputDim = Objects.requireNonNull(inputDim, NAME + ": inputDim").clone();
@@ -112,6 +123,34 @@ public final class VisionTransformer extends TapeModule
             NAME + ": dropout must be in [0, 1) (the DROP probability), got " + dropout);
       }
       Nets.requireFloat(NAME, dtype);
+      Objects.requireNonNull(stem, NAME + ": stem");
+      if (stem == Stem.CONV && (patch < 2 || Integer.bitCount(patch) != 1)) {
+        throw new IllegalArgumentException(
+            NAME
+                + ": stem=conv downsamples by 2 per convolution, so the patch must be a power of"
+                + " two (2, 4, 8, ...), got "
+                + patch);
+      }
+    }
+
+    /**
+     * A patchify ViT (the original stem).
+     *
+     * @see #Config(int[], int, int, int, int, int, int, double, DType, long, Stem)
+     */
+    public Config(
+        int[] inputDim,
+        int patch,
+        int dim,
+        int depth,
+        int heads,
+        int mlpDim,
+        int numClasses,
+        double dropout,
+        DType dtype,
+        long seed) {
+      this(
+          inputDim, patch, dim, depth, heads, mlpDim, numClasses, dropout, dtype, seed, Stem.PATCH);
     }
 
     /** The image shape (a copy). */
@@ -145,7 +184,8 @@ public final class VisionTransformer extends TapeModule
           && numClasses == c.numClasses
           && Double.compare(dropout, c.dropout) == 0
           && dtype == c.dtype
-          && seed == c.seed;
+          && seed == c.seed
+          && stem == c.stem;
     }
 
     @Override
@@ -160,7 +200,8 @@ public final class VisionTransformer extends TapeModule
           numClasses,
           dropout,
           dtype,
-          seed);
+          seed,
+          stem);
     }
 
     @Override
@@ -185,11 +226,43 @@ public final class VisionTransformer extends TapeModule
           + dtype.numpyName()
           + ", seed="
           + seed
+          + ", stem="
+          + stem.configName()
           + "]";
     }
   }
 
+  /** How images become tokens. */
+  public enum Stem {
+    /** One P x P stride-P convolution (the original ViT). */
+    PATCH,
+    /** log2(P) 3x3 stride-2 conv-BN-ReLU layers and a 1x1 convolution (Xiao et al. 2021). */
+    CONV;
+
+    /** The config value: "patch" or "conv". */
+    public String configName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Parses a config value.
+     *
+     * @param value "patch" or "conv"
+     * @throws IllegalArgumentException otherwise, naming both
+     */
+    public static Stem parse(String value) {
+      for (Stem s : values()) {
+        if (s.configName().equals(value)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException(
+          NAME + ": stem must be patch or conv, got '" + value + "'");
+    }
+  }
+
   private final Config config;
+  private final org.handgrad.nn.Sequential stem; // null for Stem.PATCH
   private final PatchEmbedding patchEmbed;
   private final Parameter clsToken;
   private final Parameter posEmbed;
@@ -204,10 +277,18 @@ public final class VisionTransformer extends TapeModule
     RandomGenerator rng = Init.rng(config.seed());
     WeightInit init = WeightInit.normal(0.02);
     int d = config.dim();
-    patchEmbed =
-        registerModule(
-            "patch_embed",
-            new PatchEmbedding(config.inputDim()[0], config.patch(), d, dt, init, rng));
+    int channels = config.inputDim()[0];
+    if (config.stem() == Stem.CONV) {
+      stem = registerModule("stem", convStem(config, rng));
+      int convs = Integer.numberOfTrailingZeros(config.patch());
+      channels = stemWidth(d, convs, convs);
+      patchEmbed = registerModule("patch_embed", new PatchEmbedding(channels, 1, d, dt, init, rng));
+    } else {
+      stem = null;
+      patchEmbed =
+          registerModule(
+              "patch_embed", new PatchEmbedding(channels, config.patch(), d, dt, init, rng));
+    }
     clsToken = registerParameter("cls_token", Tensor.zeros(dt, d));
     posEmbed =
         registerParameter("pos_embed", Init.normal(rng, dt, 0.02, config.numPatches() + 1, d));
@@ -229,6 +310,36 @@ public final class VisionTransformer extends TapeModule
     registerModule("blocks", blockList);
     norm = registerModule("norm", new LayerNorm(d, dt));
     head = registerModule("head", new Linear(d, config.numClasses(), true, dt, init, rng));
+  }
+
+  /** Width of conv i (1-based) of a stem of k convs: D / 2^(k-i), at least 1. */
+  private static int stemWidth(int dim, int i, int k) {
+    return Math.max(1, dim >> (k - i));
+  }
+
+  /** The convolutional stem: per stride 2, conv 3x3 (pad 1, no bias) - BatchNorm - ReLU. */
+  private static org.handgrad.nn.Sequential convStem(Config config, RandomGenerator rng) {
+    var layers = new org.handgrad.nn.Sequential();
+    int convs = Integer.numberOfTrailingZeros(config.patch());
+    int in = config.inputDim()[0];
+    for (int i = 1; i <= convs; i++) {
+      int out = stemWidth(config.dim(), i, convs);
+      layers.add(
+          new org.handgrad.nn.modules.Conv2d(
+              in,
+              out,
+              3,
+              3,
+              org.handgrad.nn.functional.ConvParam.torch(2, 1),
+              false,
+              config.dtype(),
+              WeightInit.kaiming(),
+              rng));
+      layers.add(new org.handgrad.nn.modules.BatchNorm2d(out, config.dtype()));
+      layers.add(new org.handgrad.nn.modules.ReLU());
+      in = out;
+    }
+    return layers;
   }
 
   /** The configuration. */
@@ -284,7 +395,22 @@ public final class VisionTransformer extends TapeModule
     // the patch embedding checks the image shape (channels, sides divisible by the patch)
     int[] in = config.inputDim();
     int p = config.patch();
-    Var h = tape.module(patchEmbed, x);
+    Var h = x;
+    if (stem != null) {
+      if (x.shape(2) % p != 0 || x.shape(3) % p != 0) {
+        throw new IllegalArgumentException(
+            NAME
+                + ": image size "
+                + x.shape(2)
+                + "x"
+                + x.shape(3)
+                + " is not divisible by the patch size "
+                + p
+                + " (the conv stem's total stride)");
+      }
+      h = tape.module(stem, x);
+    }
+    h = tape.module(patchEmbed, h);
     Var tokens = h;
     h =
         tape.record(

@@ -135,6 +135,71 @@ class VisionTransformerTest {
     }
   }
 
+  @Test
+  void theConvStemModelPassesTheFloat64GradientCheck() {
+    List<GradCheckResult> rows =
+        org.handgrad.models.ModelChecks.checks().get("model_vit_conv_stem").get();
+    // dx and every parameter, the two stem convs and their BatchNorms among them
+    List<String> names = rows.stream().map(GradCheckResult::input).toList();
+    assertEquals("dx", names.get(0));
+    assertTrue(
+        names.containsAll(
+            List.of(
+                "dstem.0.weight",
+                "dstem.1.weight",
+                "dstem.1.bias",
+                "dstem.3.weight",
+                "dstem.4.weight",
+                "dstem.4.bias",
+                "dpatch_embed.weight")),
+        names.toString());
+    assertEquals(1 + 30, rows.size());
+    for (GradCheckResult r : rows) {
+      assertTrue(r.passed(), r.toString());
+    }
+  }
+
+  @Test
+  void theConvStemKeepsThePatchGridAndItsParameterNames() {
+    VisionTransformer vit =
+        (VisionTransformer)
+            Models.create(
+                "vit",
+                Map.of("patch", "4", "dim", "32", "depth", "1", "heads", "2", "stem", "conv"));
+    assertEquals(VisionTransformer.Stem.CONV, vit.config().stem());
+    vit.loss(Tensor.zeros(DType.FLOAT32, 2, 1, 28, 28), new int[] {0, 1}); // BatchNorm statistics
+    // 28 -> 14 -> 7: the 7x7 grid of patch 4, so the positional table has 49 + 1 rows
+    assertEquals(50, vit.parameter("pos_embed").shape()[0]);
+    assertEquals(List.of(16, 1, 3, 3), List.of(box(vit.parameter("stem.0.weight").shape())));
+    assertEquals(List.of(32, 16, 3, 3), List.of(box(vit.parameter("stem.3.weight").shape())));
+    assertEquals(List.of(32, 32), List.of(box(vit.parameter("patch_embed.weight").shape())));
+    Tensor scores = vit.loss(Tensor.zeros(DType.FLOAT32, 2, 1, 28, 28));
+    assertEquals(List.of(2, 10), List.of(box(scores.shape())));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> vit.loss(Tensor.zeros(DType.FLOAT32, 2, 1, 30, 30)));
+    assertEquals(
+        "vit: image size 30x30 is not divisible by the patch size 4 (the conv stem's total stride)",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Models.create("vit", Map.of("patch", "7", "stem", "conv")));
+    assertEquals(
+        "vit: stem=conv downsamples by 2 per convolution, so the patch must be a power of two (2,"
+            + " 4, 8, ...), got 7",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Models.create("vit", Map.of("stem", "convs")));
+    assertEquals("vit: stem must be patch or conv, got 'convs'", e.getMessage());
+  }
+
+  private static Integer[] box(int[] a) {
+    return java.util.Arrays.stream(a).boxed().toArray(Integer[]::new);
+  }
+
   /** CS231n's sanity check: a model that can learn overfits one small batch. */
   @Test
   void overfitsOneBatchOf64Images() {
