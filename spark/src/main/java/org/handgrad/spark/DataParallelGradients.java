@@ -1,6 +1,7 @@
 package org.handgrad.spark;
 
 import java.io.Serializable;
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,8 +57,25 @@ import scala.runtime.AbstractFunction1;
  * before any update of that step, so the last checkpoint is consistent and {@code --resume}
  * continues from it.
  *
- * <p>Models with buffers (BatchNorm running statistics, dropout or augmentation random streams) are
- * refused: their training-mode state is per process and would need to be synchronized too.
+ * <p>Buffers (a model's non-trainable state) travel with the parameters, and after the step the
+ * driver keeps, like PyTorch's DistributedDataParallel (whose default broadcasts rank 0's buffers):
+ *
+ * <ul>
+ *   <li><b>random streams</b> (buffers named {@code *rng_state}: dropout masks, augmentation):
+ *       shard 0 draws from the driver's stream as a local run would, shard k &gt; 0 from the stream
+ *       {@link #shardStream derived} from it and k, so no two shards draw the same masks or crops;
+ *       the driver continues with shard 0's stream;
+ *   <li><b>float statistics</b> (BatchNorm running means and variances): the row-weighted mean
+ *       {@code sum_k (n_k / B) v_k} of the shards' updated values (a buffer that no shard changed
+ *       keeps its value exactly);
+ *   <li><b>other integer buffers</b> ({@code num_batches_tracked}): shard 0's.
+ * </ul>
+ *
+ * With K = 1 all three are the local run's, bit for bit. With K &gt; 1 a model with BatchNorm
+ * normalizes each shard by that shard's statistics (DistributedDataParallel without SyncBatchNorm),
+ * and dropout and augmentation draw other random numbers than the single-process run: such a run is
+ * deterministic for a given K, but it is not the single-process run up to rounding, as it is for
+ * models without buffers.
  */
 public final class DataParallelGradients implements GradientComputation {
 
@@ -133,17 +151,36 @@ public final class DataParallelGradients implements GradientComputation {
   }
 
   /**
-   * Refuses a model whose training state is not all in its parameters.
-   *
-   * @throws IllegalArgumentException naming the buffers
+   * How a model's buffers are kept across shards, for the start-up message: empty for a model
+   * without buffers.
    */
-  public static void checkSupported(Model model) {
-    if (!model.buffers().isEmpty()) {
-      throw new IllegalArgumentException(
-          "--spark: data-parallel training needs a model without buffers (BatchNorm statistics,"
-              + " dropout or augmentation streams are per process); this one has "
-              + model.buffers().keySet());
+  public static String describeBuffers(Model model) {
+    Map<String, Tensor> buffers = model.buffers();
+    if (buffers.isEmpty()) {
+      return "";
     }
+    List<String> streams = new ArrayList<>();
+    List<String> stats = new ArrayList<>();
+    for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+      if (isStream(e.getKey())) {
+        streams.add(e.getKey());
+      } else if (e.getValue().dtype() != DType.INT32) {
+        stats.add(e.getKey());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    if (!stats.isEmpty()) {
+      sb.append(stats.size())
+          .append(" statistics buffers (each shard normalizes by its own batch statistics; the")
+          .append(" running values are averaged over shards)");
+    }
+    if (!streams.isEmpty()) {
+      sb.append(sb.length() > 0 ? "; " : "")
+          .append("random streams ")
+          .append(streams)
+          .append(" split per shard");
+    }
+    return sb.toString();
   }
 
   @Override
@@ -155,7 +192,8 @@ public final class DataParallelGradients implements GradientComputation {
           "data-parallel: a batch of " + b + " cannot be split over " + workers + " workers");
     }
     List<Parameter> params = model.parameters();
-    ParamValues values = ParamValues.of(params);
+    Map<String, Tensor> buffers = model.buffers();
+    StepValues values = new StepValues(ParamValues.of(params), BufferValues.of(buffers));
     Tensor x = xBatch.contiguous();
     List<Shard> shards = new ArrayList<>();
     for (int k = 0; k < workers; k++) {
@@ -167,7 +205,7 @@ public final class DataParallelGradients implements GradientComputation {
     List<ShardResult> results = null;
     Exception last = null; // SparkException is checked (thrown from Scala)
     for (int attempt = 0; attempt <= stepRetries && results == null; attempt++) {
-      Broadcast<ParamValues> bc = sc.broadcast(values);
+      Broadcast<StepValues> bc = sc.broadcast(values);
       try {
         sc.setJobDescription("handgrad data-parallel step " + (thisStep + 1));
         results = runStage(shards, bc, thisStep, attempt);
@@ -209,13 +247,86 @@ public final class DataParallelGradients implements GradientComputation {
       p.zeroGrad();
       p.accumulateGrad(ParamValues.tensor(sums[i], p.dtype(), p.shape()));
     }
+    mergeBuffers(buffers, results, b);
+    for (ShardResult r : results) {
+      bytesUp += r.buffers().bytes();
+    }
     bytesDown += (long) workers * values.bytes() + (long) x.size() * x.dtype().bytes();
     seconds += (System.nanoTime() - start) * 1e-9;
     return loss;
   }
 
+  /**
+   * The driver's buffers after a step, from the shards' (sorted by shard): random streams and
+   * integer buffers from shard 0, float statistics as the row-weighted mean.
+   */
+  static void mergeBuffers(Map<String, Tensor> live, List<ShardResult> sorted, int b) {
+    int i = 0;
+    for (Map.Entry<String, Tensor> e : live.entrySet()) {
+      Object first = sorted.get(0).buffers().arrays().get(i);
+      Object merged = first;
+      if (!isStream(e.getKey()) && !(first instanceof int[]) && !allEqual(sorted, i)) {
+        double[] sum = new double[Array.getLength(first)];
+        for (ShardResult r : sorted) {
+          double w = (double) r.rows() / b;
+          Object v = r.buffers().arrays().get(i);
+          for (int j = 0; j < sum.length; j++) {
+            sum[j] += w * Array.getDouble(v, j);
+          }
+        }
+        merged = sum;
+        if (e.getValue().dtype() == DType.FLOAT32) {
+          float[] f = new float[sum.length];
+          for (int j = 0; j < f.length; j++) {
+            f[j] = (float) sum[j];
+          }
+          merged = f;
+        }
+      }
+      BufferValues.copyInto(merged, e.getValue(), e.getKey());
+      i++;
+    }
+  }
+
+  private static boolean allEqual(List<ShardResult> sorted, int i) {
+    Object first = sorted.get(0).buffers().arrays().get(i);
+    for (ShardResult r : sorted) {
+      if (!java.util.Objects.deepEquals(first, r.buffers().arrays().get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A random-stream buffer: dropout's and augmentation's {@code rng_state}. */
+  static boolean isStream(String name) {
+    return name.equals("rng_state") || name.endsWith(".rng_state");
+  }
+
+  /**
+   * The stream of shard k &gt; 0, derived from the driver's stream state: every int32 word is
+   * replaced by a SplitMix64 finalization of (word, k, position), so streams of different shards
+   * (and steps, as the driver's state advances) are unrelated, and the result is the same on any
+   * executor.
+   *
+   * @param state the driver's int32 state words
+   * @param shard k &gt;= 1
+   * @return the shard's state words, as many as given
+   */
+  static int[] shardStream(int[] state, int shard) {
+    int[] out = new int[state.length];
+    for (int i = 0; i < state.length; i++) {
+      long z = (state[i] & 0xFFFFFFFFL) ^ ((long) shard << 32) ^ ((long) i << 48);
+      z += 0x9E3779B97F4A7C15L;
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      out[i] = (int) (z ^ (z >>> 31));
+    }
+    return out;
+  }
+
   private List<ShardResult> runStage(
-      List<Shard> shards, Broadcast<ParamValues> bc, int thisStep, int attempt) {
+      List<Shard> shards, Broadcast<StepValues> bc, int thisStep, int attempt) {
     ClassTag<ShardResult> tag = ClassTag$.MODULE$.apply(ShardResult.class);
     RDD<ShardResult> rdd =
         sc.parallelize(shards, workers)
@@ -345,12 +456,100 @@ public final class DataParallelGradients implements GradientComputation {
     }
   }
 
-  /** One task's answer. */
-  record ShardResult(int shard, int rows, double loss, ParamValues grads) implements Serializable {
+  /**
+   * Buffer values as flat arrays (float[], double[] or int[]), in the order of {@link
+   * Model#buffers()}.
+   */
+  record BufferValues(List<Object> arrays) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    static BufferValues of(Map<String, Tensor> buffers) {
+      List<Object> a = new ArrayList<>();
+      for (Tensor t : buffers.values()) {
+        Tensor c = t.contiguous();
+        int from = c.offset();
+        int to = from + c.size();
+        a.add(
+            switch (c.dtype()) {
+              case FLOAT32 -> Arrays.copyOfRange(c.floatStorage(), from, to);
+              case FLOAT64 -> Arrays.copyOfRange(c.doubleStorage(), from, to);
+              case INT32 -> Arrays.copyOfRange(c.intStorage(), from, to);
+            });
+      }
+      return new BufferValues(a);
+    }
+
+    /** Copies every array into the live buffer of the same position. */
+    void loadInto(Map<String, Tensor> live) {
+      int i = 0;
+      for (Map.Entry<String, Tensor> e : live.entrySet()) {
+        copyInto(arrays.get(i++), e.getValue(), e.getKey());
+      }
+    }
+
+    static void copyInto(Object values, Tensor live, String name) {
+      if (!live.isContiguous() || Array.getLength(values) != live.size()) {
+        throw new IllegalStateException(
+            "data-parallel: buffer " + name + " " + live.shapeString() + " cannot be restored");
+      }
+      Object storage =
+          switch (live.dtype()) {
+            case FLOAT32 -> live.floatStorage();
+            case FLOAT64 -> live.doubleStorage();
+            case INT32 -> live.intStorage();
+          };
+      System.arraycopy(values, 0, storage, live.offset(), live.size());
+    }
+
+    long bytes() {
+      long n = 0;
+      for (Object a : arrays) {
+        n += (a instanceof double[] ? 8L : 4L) * Array.getLength(a);
+      }
+      return n;
+    }
+  }
+
+  /** What the driver sends each step: parameters and buffers. */
+  record StepValues(ParamValues params, BufferValues buffers) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    long bytes() {
+      return params.bytes() + buffers.bytes();
+    }
+  }
+
+  /** One task's answer: its loss, gradients and buffers after the step. */
+  record ShardResult(int shard, int rows, double loss, ParamValues grads, BufferValues buffers)
+      implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
   // ---------------------------------------------------------------- the worker
+
+  /**
+   * One shard's step on a replica: load the driver's parameters and buffers, give shard k &gt; 0
+   * its own random streams, run the hand-written forward and backward.
+   */
+  static ShardResult step(Model model, StepValues v, Shard s) {
+    List<Parameter> ps = model.parameters();
+    for (int i = 0; i < ps.size(); i++) {
+      ps.get(i).assign(v.params().tensor(i, ps.get(i).shape()));
+    }
+    Map<String, Tensor> live = model.buffers();
+    v.buffers().loadInto(live);
+    if (s.index() > 0) {
+      for (Map.Entry<String, Tensor> e : live.entrySet()) {
+        if (isStream(e.getKey())) {
+          int[] words = e.getValue().contiguous().toIntArray();
+          BufferValues.copyInto(shardStream(words, s.index()), e.getValue(), e.getKey());
+        }
+      }
+    }
+    double loss = model.loss(s.x(), s.labels());
+    return new ShardResult(
+        s.index(), s.labels().length, loss, ParamValues.grads(ps), BufferValues.of(live));
+  }
 
   /** Model replicas of this JVM by run spec; a task borrows one (tasks may run side by side). */
   private static final Map<String, ConcurrentLinkedQueue<Model>> REPLICAS =
@@ -361,12 +560,12 @@ public final class DataParallelGradients implements GradientComputation {
     private static final long serialVersionUID = 1L;
 
     private final String specJson;
-    private final Broadcast<ParamValues> params;
+    private final Broadcast<StepValues> params;
     private final Fault fault;
     private final int step;
     private final int attempt;
 
-    WorkerStep(String specJson, Broadcast<ParamValues> params, Fault fault, int step, int attempt) {
+    WorkerStep(String specJson, Broadcast<StepValues> params, Fault fault, int step, int attempt) {
       this.specJson = specJson;
       this.params = params;
       this.fault = fault;
@@ -403,13 +602,7 @@ public final class DataParallelGradients implements GradientComputation {
         model = RunSpec.fromMap((Map<?, ?>) Json.parse(specJson)).buildModel();
       }
       try {
-        ParamValues v = params.value();
-        List<Parameter> ps = model.parameters();
-        for (int i = 0; i < ps.size(); i++) {
-          ps.get(i).assign(v.tensor(i, ps.get(i).shape()));
-        }
-        double loss = model.loss(s.x(), s.labels());
-        return new ShardResult(s.index(), s.labels().length, loss, ParamValues.grads(ps));
+        return step(model, params.value(), s);
       } finally {
         pool.add(model);
       }

@@ -66,7 +66,6 @@ final class SparkTrain {
       }
       return;
     }
-    DataParallelGradients.checkSupported(solver.model());
     JavaSparkContext sc = spark.context(master);
     int k = workers != null ? workers : sc.defaultParallelism();
     if (k > solver.options().batchSize()) {
@@ -85,6 +84,10 @@ final class SparkTrain {
         solver.options().batchSize(),
         solver.options().batchSize() / k,
         (solver.options().batchSize() + k - 1) / k);
+    String buffers = DataParallelGradients.describeBuffers(solver.model());
+    if (!buffers.isEmpty()) {
+      out.println("data-parallel: " + buffers);
+    }
     out.flush();
     solver.addListener(
         new SolverListener() {

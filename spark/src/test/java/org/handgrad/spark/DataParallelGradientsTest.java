@@ -198,35 +198,142 @@ class DataParallelGradientsTest {
     assertBitIdentical(Tiny.params(seq), Tiny.params(s));
   }
 
+  /** bn-cnn with dropout, crops and flips: BatchNorm statistics, counters and two streams. */
+  private static Tiny buffered() {
+    return new Tiny(
+        "bn-cnn",
+        DType.FLOAT32,
+        240,
+        40,
+        2, // two epochs of 6 steps: the run stops after STEPS with the latest state, not the best
+        "sgd_momentum",
+        1e-2,
+        new org.handgrad.app.train.AugmentedModel.Recipe(2, true));
+  }
+
+  /** Parameters and buffers after the steps, by name (buffers prefixed "buffer:"). */
+  private static Map<String, Tensor> state(Tiny t, GradientComputation g) {
+    Solver s = t.solver();
+    if (g != null) {
+      s.gradientComputation(g);
+    }
+    Tiny.steps(s, STEPS);
+    Map<String, Tensor> m = new java.util.LinkedHashMap<>(Tiny.params(s));
+    Tiny.buffers(s).forEach((k, v) -> m.put("buffer:" + k, v));
+    return m;
+  }
+
   @Test
-  void modelsWithBuffersAreRefused() {
-    Tiny t = new Tiny("softmax", DType.FLOAT32, 100, 20, 1);
-    DataParallelGradients.checkSupported(t.spec.buildModel());
-    Model withBuffer =
-        new Model() {
-          @Override
-          public List<Parameter> parameters() {
-            return List.of();
-          }
+  void withBuffersOneWorkerIsStillBitIdenticalToTheLocalRun() {
+    Tiny t = buffered();
+    Map<String, Tensor> local = state(t, null);
+    assertTrue(
+        local
+            .keySet()
+            .containsAll(
+                List.of(
+                    "buffer:bn1.running_mean",
+                    "buffer:bn1.num_batches_tracked",
+                    "buffer:dropout.rng_state",
+                    "buffer:augment.rng_state")),
+        local.keySet().toString());
+    JavaSparkContext sc = TestSpark.get("local[2]");
+    assertBitIdentical(local, state(t, new DataParallelGradients(sc, 1, t.specJson(), 0)));
+  }
 
-          @Override
-          public Map<String, Tensor> buffers() {
-            return Map.of("bn.running_mean", Tensor.zeros(3));
+  /**
+   * K = 2 on a model with every kind of buffer: the same shards computed one after the other in
+   * this process, each on a replica loaded with the driver's parameters and buffers (shard 1 with
+   * its derived streams), then the documented merge, give the Spark run bit for bit; and two Spark
+   * runs agree, so nothing depends on task timing.
+   */
+  @Test
+  void withBuffersTwoWorkersEqualTheSameShardsMergedAsDocumented() {
+    Tiny t = buffered();
+    Model replica = t.spec.buildModel();
+    GradientComputation sequential =
+        (model, x, y) -> {
+          int b = y.length;
+          List<Parameter> ps = model.parameters();
+          DataParallelGradients.StepValues v =
+              new DataParallelGradients.StepValues(
+                  DataParallelGradients.ParamValues.of(ps),
+                  DataParallelGradients.BufferValues.of(model.buffers()));
+          List<DataParallelGradients.ShardResult> results = new java.util.ArrayList<>();
+          for (int k = 0; k < 2; k++) {
+            int from = k * b / 2;
+            int to = (k + 1) * b / 2;
+            results.add(
+                DataParallelGradients.step(
+                    replica, v, DataParallelGradients.Shard.of(k, x.contiguous(), y, from, to)));
           }
-
-          @Override
-          public Tensor loss(Tensor x) {
-            return x;
+          double loss = 0;
+          for (int i = 0; i < ps.size(); i++) {
+            double[] sum = new double[ps.get(i).size()];
+            for (DataParallelGradients.ShardResult r : results) {
+              r.grads().addScaledTo(i, (double) r.rows() / b, sum);
+            }
+            ps.get(i).zeroGrad();
+            ps.get(i)
+                .accumulateGrad(
+                    DataParallelGradients.ParamValues.tensor(
+                        sum, ps.get(i).dtype(), ps.get(i).shape()));
           }
-
-          @Override
-          public double loss(Tensor x, int[] y) {
-            return 0;
+          for (DataParallelGradients.ShardResult r : results) {
+            loss += (double) r.rows() / b * r.loss();
           }
+          DataParallelGradients.mergeBuffers(model.buffers(), results, b);
+          return loss;
         };
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class, () -> DataParallelGradients.checkSupported(withBuffer));
-    assertTrue(e.getMessage().contains("bn.running_mean"), e.getMessage());
+    JavaSparkContext sc = TestSpark.get("local[2]");
+    Map<String, Tensor> spark = state(t, new DataParallelGradients(sc, 2, t.specJson(), 0));
+    assertBitIdentical(state(t, sequential), spark);
+    assertBitIdentical(spark, state(t, new DataParallelGradients(sc, 2, t.specJson(), 0)));
+    // Per-shard statistics and streams: not the single-process run.
+    assertTrue(maxRelDiff(state(t, null), spark) > 1e-4);
+    // One step per shard: the counter advanced by STEPS, not 2 x STEPS.
+    assertEquals(STEPS, (int) spark.get("buffer:bn1.num_batches_tracked").to(DType.FLOAT64).item());
+  }
+
+  @Test
+  void mergingAveragesStatisticsByRowsAndKeepsShardZerosStreamAndCounters() {
+    Map<String, Tensor> live = new java.util.LinkedHashMap<>();
+    live.put("bn.running_mean", Tensor.zeros(DType.FLOAT64, 2));
+    live.put("bn.num_batches_tracked", Tensor.zeros(DType.INT32));
+    live.put("dropout.rng_state", Tensor.zeros(DType.INT32, 2));
+    live.put("table", Tensor.zeros(DType.FLOAT32, 1));
+    List<DataParallelGradients.ShardResult> shards =
+        List.of(
+            shard(0, 1, new double[] {1, 2}, 5, new int[] {7, 8}, 0.1f),
+            shard(1, 3, new double[] {5, 6}, 5, new int[] {9, 9}, 0.1f));
+    DataParallelGradients.mergeBuffers(live, shards, 4);
+    assertArrayEquals(new double[] {4, 5}, live.get("bn.running_mean").toDoubleArray());
+    assertEquals(5, (int) live.get("bn.num_batches_tracked").to(DType.FLOAT64).item());
+    assertArrayEquals(new int[] {7, 8}, live.get("dropout.rng_state").toIntArray());
+    // unchanged by every shard: kept exactly (a weighted mean could round it)
+    assertEquals(0.1f, live.get("table").toFloatArray()[0]);
+  }
+
+  private static DataParallelGradients.ShardResult shard(
+      int k, int rows, double[] mean, int count, int[] stream, float table) {
+    return new DataParallelGradients.ShardResult(
+        k,
+        rows,
+        0,
+        new DataParallelGradients.ParamValues(List.of(), List.of()),
+        new DataParallelGradients.BufferValues(
+            List.of(mean, new int[] {count}, stream, new float[] {table})));
+  }
+
+  @Test
+  void shardStreamsDifferFromTheDriversAndFromEachOther() {
+    int[] driver = {1, 2, 3, 4, 5, 6, 7, 8};
+    int[] one = DataParallelGradients.shardStream(driver, 1);
+    int[] two = DataParallelGradients.shardStream(driver, 2);
+    assertArrayEquals(one, DataParallelGradients.shardStream(driver.clone(), 1));
+    assertTrue(!java.util.Arrays.equals(driver, one) && !java.util.Arrays.equals(one, two));
+    assertTrue(DataParallelGradients.isStream("augment.rng_state"));
+    assertTrue(DataParallelGradients.isStream("rng_state"));
+    assertTrue(!DataParallelGradients.isStream("bn1.running_mean"));
   }
 }

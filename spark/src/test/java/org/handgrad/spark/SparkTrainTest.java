@@ -139,11 +139,23 @@ class SparkTrainTest {
             TINY_CNN, "--epochs", "1", "--workers", "2", "--run-dir", tmp.resolve("r").toString());
     assertEquals(2, noSpark.code(), noSpark.all());
     assertTrue(noSpark.err().contains("--workers and --master need --spark"), noSpark.all());
+  }
+
+  /** A model with every kind of buffer trains data-parallel and says how its buffers are kept. */
+  @Test
+  void batchNormDropoutAndAugmentationRunDataParallel() {
     Run bn =
         train(
             List.of(
                 "--model",
                 "bn-cnn",
+                "--set",
+                "widths=4,8",
+                "--set",
+                "hidden_dim=16",
+                "--dropout",
+                "0.8",
+                "--augment",
                 "--data",
                 "shapes",
                 "--num-train",
@@ -155,9 +167,17 @@ class SparkTrainTest {
                 "--epochs",
                 "1",
                 "--spark",
+                "--workers",
+                "2",
                 "--run-dir",
-                tmp.resolve("r").toString()));
-    assertEquals(2, bn.code(), bn.all());
-    assertTrue(bn.err().contains("needs a model without buffers"), bn.all());
+                tmp.resolve("bn").toString()));
+    assertEquals(0, bn.code(), bn.all());
+    assertTrue(
+        bn.out().contains("statistics buffers (each shard normalizes by its own batch statistics"),
+        bn.all());
+    assertTrue(
+        bn.out().contains("random streams [dropout.rng_state, augment.rng_state] split per shard"),
+        bn.all());
+    assertTrue(bn.out().contains("test accuracy"), bn.all());
   }
 }

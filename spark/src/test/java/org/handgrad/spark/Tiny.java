@@ -25,6 +25,23 @@ final class Tiny {
   }
 
   Tiny(String model, DType dtype, int numTrain, int batchSize, int epochs, String rule, double lr) {
+    this(model, dtype, numTrain, batchSize, epochs, rule, lr, null);
+  }
+
+  /**
+   * With {@code augment} (or null), as {@code train --augment}; "bn-cnn" is built small (widths
+   * 4,8, hidden 16) with dropout keep 0.8, so it has every kind of buffer: BatchNorm statistics,
+   * num_batches_tracked and a dropout stream (and the augmentation stream when augmenting).
+   */
+  Tiny(
+      String model,
+      DType dtype,
+      int numTrain,
+      int batchSize,
+      int epochs,
+      String rule,
+      double lr,
+      org.handgrad.app.train.AugmentedModel.Recipe augment) {
     int numVal = 40;
     SyntheticShapes.Config c = new SyntheticShapes.Config(numTrain + numVal, 20, 1, 16, 7);
     TrainingData raw = TrainingData.split(SyntheticShapes.generate(c), numTrain, numVal, null);
@@ -37,6 +54,11 @@ final class Tiny {
     if (model.equals("cnn")) {
       args.put("num_filters", "8");
       args.put("hidden_dim", "32");
+    }
+    if (model.equals("bn-cnn")) {
+      args.put("widths", "4,8");
+      args.put("hidden_dim", "16");
+      args.put("dropout", "0.8");
     }
     spec =
         new RunSpec(
@@ -51,7 +73,7 @@ final class Tiny {
             new int[] {1, 16, 16},
             dtype,
             pre,
-            null,
+            augment,
             3);
     data = raw.prepared(dtype, pre);
     options =
@@ -74,6 +96,13 @@ final class Tiny {
 
   String specJson() {
     return Json.write(spec.toMap());
+  }
+
+  /** The current buffers, copied, by name. */
+  static Map<String, Tensor> buffers(Solver s) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    s.model().buffers().forEach((k, v) -> m.put(k, v.copy()));
+    return m;
   }
 
   /** The current (not best) parameters, copied, by name. */
