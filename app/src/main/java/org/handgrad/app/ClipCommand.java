@@ -98,9 +98,10 @@ public final class ClipCommand implements Runnable {
       int imageSize,
       Map<String, Object> info,
       SyntheticCaptions.Config shapes,
+      boolean shapeTwins,
       Path dataDir) {
 
-    static Task shapes(int numTrain, int numTest, int size, long seed) {
+    static Task shapes(int numTrain, int numTest, int size, long seed, boolean shapeTwins) {
       SyntheticCaptions.Config c =
           new SyntheticCaptions.Config(numTrain, numTest, numTest, size, true, seed);
       Map<String, Object> info = new LinkedHashMap<>();
@@ -109,6 +110,9 @@ public final class ClipCommand implements Runnable {
       info.put("num_test", numTest);
       info.put("size", size);
       info.put("seed", seed);
+      if (shapeTwins) {
+        info.put("shape_twins", true); // older checkpoints have no key: no twins
+      }
       return new Task(
           "shapes",
           SyntheticCaptions.vocab(),
@@ -117,6 +121,7 @@ public final class ClipCommand implements Runnable {
           size,
           info,
           c,
+          shapeTwins,
           null);
     }
 
@@ -132,6 +137,7 @@ public final class ClipCommand implements Runnable {
           28,
           info,
           null,
+          false,
           dataDir);
     }
 
@@ -142,7 +148,8 @@ public final class ClipCommand implements Runnable {
             num(info, "num_train"),
             num(info, "num_test"),
             num(info, "size"),
-            ((Number) info.get("seed")).longValue());
+            ((Number) info.get("seed")).longValue(),
+            Boolean.TRUE.equals(info.get("shape_twins")));
       }
       if ("fashion-mnist".equals(kind)) {
         return fashion(Path.of((String) info.get("data_dir")));
@@ -160,7 +167,9 @@ public final class ClipCommand implements Runnable {
 
     ClipPairs trainPairs() throws IOException {
       if (shapes != null) {
-        return ClipData.shapes(shapes, SplitKind.TRAIN);
+        return shapeTwins
+            ? ClipData.shapeTwins(shapes, SplitKind.TRAIN)
+            : ClipData.shapes(shapes, SplitKind.TRAIN);
       }
       Split s = fashionData().train();
       return ClipData.fashion(s, vocab);
@@ -313,6 +322,13 @@ public final class ClipCommand implements Runnable {
     @Option(names = "--data-seed", defaultValue = "0", description = "shape scene seed")
     long dataSeed;
 
+    @Option(
+        names = "--shape-twins",
+        description =
+            "shapes: train on every scene and its shape twin (one object's shape changed) in the"
+                + " same batch, hard negatives that make the encoders see shape")
+    boolean shapeTwins;
+
     @Option(names = "--patch", defaultValue = "8", description = "ViT patch (7 for 28x28)")
     int patch;
 
@@ -379,9 +395,13 @@ public final class ClipCommand implements Runnable {
             tr.iteration(),
             tr.options().steps());
       } else {
+        if (shapeTwins && !data.equals("shapes")) {
+          throw new IllegalArgumentException(
+              "--shape-twins needs --data shapes (Fashion-MNIST images have no shape twins)");
+        }
         task =
             switch (data) {
-              case "shapes" -> Task.shapes(trainSize, evalSize, imageSize, dataSeed);
+              case "shapes" -> Task.shapes(trainSize, evalSize, imageSize, dataSeed, shapeTwins);
               case "fashion-mnist" ->
                   Task.fashion(DataDirs.defaults(dataDir).datasetDir("fashion-mnist"));
               default ->

@@ -152,6 +152,24 @@ class ClipCommandTest {
   }
 
   @Test
+  void shapeTwinsAreRecordedInTheCheckpointAndNeedShapes() throws Exception {
+    Path dir = train(2, "--shape-twins");
+    String config = Files.readString(dir.resolve("config.json"));
+    assertTrue(config.contains("\"shape_twins\": true"), config);
+    assertTrue(out.toString().contains("(step 2 / 2) loss"), out.toString());
+    assertEquals(
+        1,
+        run(
+            "train",
+            "--out",
+            tmp.resolve("f").toString(),
+            "--shape-twins",
+            "--data",
+            "fashion-mnist"));
+    assertTrue(err.toString().contains("--shape-twins needs --data shapes"), err.toString());
+  }
+
+  @Test
   void unknownWordsAndBadOptionsAreClearErrors() {
     Path dir = train(2);
     assertEquals(

@@ -178,9 +178,19 @@ public final class SyntheticCaptions {
    *     T = {@link #CAPTION_LENGTH}, no URLs
    */
   public static CaptionSplit generateSplit(Config config, SplitKind kind) {
-    List<Layout> layouts = layouts(config, kind);
+    return render(layouts(config, kind), config.size());
+  }
+
+  /**
+   * Renders layouts, in order, with their captions.
+   *
+   * @param layouts the images' contents
+   * @param s image side S
+   * @return images (N, 3, S, S) float32 as the features, all references as caption rows (M, T) with
+   *     T = {@link #CAPTION_LENGTH}, no URLs
+   */
+  public static CaptionSplit render(List<Layout> layouts, int s) {
     int n = layouts.size();
-    int s = config.size();
     int per = 3 * s * s;
     float[] x = new float[n * per];
     List<String> captions = new ArrayList<>();
@@ -250,6 +260,42 @@ public final class SyntheticCaptions {
       scene = new Scene.Pair(a, rel, b);
     }
     return new Layout(scene, objects, mix(h ^ 0x632BE59BD9B4E019L));
+  }
+
+  /**
+   * The shape twin of a layout, a hard negative for contrastive training: the same scene,
+   * placement, sizes, colours and rendering (background, jitter and noise from the same render
+   * seed), with the shape of one object changed. The object (either of a pair) and its new shape
+   * are drawn from a generator seeded by the layout; with {@code holdOut} the new shape never makes
+   * a held-out combination. Deterministic: the same layout always gives the same twin.
+   *
+   * @param layout a layout of {@link #layout}
+   * @param holdOut avoid the combinations of {@link #heldOut}
+   * @return the twin, whose captions differ from the layout's in one shape word
+   */
+  public static Layout shapeTwin(Layout layout, boolean holdOut) {
+    Rng r = new Rng(mix(layout.renderSeed() ^ 0x7A1E5EEDL));
+    List<Placed> objects = new ArrayList<>(layout.objects());
+    int which = objects.size() == 1 ? 0 : r.nextInt(0, objects.size());
+    Placed p = objects.get(which);
+    Item old = p.item();
+    Shape shape;
+    do {
+      shape = Shape.values()[r.nextInt(0, Shape.values().length)];
+    } while (shape == old.shape() || (holdOut && heldOut(old.colour(), shape)));
+    Item item = new Item(old.colour(), shape, old.size());
+    objects.set(which, new Placed(item, p.cx(), p.cy(), p.radius(), p.angle()));
+    Scene scene;
+    if (layout.scene() instanceof Scene.Single single) {
+      scene = new Scene.Single(item, single.place());
+    } else {
+      Scene.Pair pair = (Scene.Pair) layout.scene(); // objects are in the order the caption names
+      scene =
+          which == 0
+              ? new Scene.Pair(item, pair.relation(), pair.second())
+              : new Scene.Pair(pair.first(), pair.relation(), item);
+    }
+    return new Layout(scene, objects, layout.renderSeed());
   }
 
   /** SplitMix64's finalizer (Steele, Lea, Flood 2014): a bijective 64-bit mix. */

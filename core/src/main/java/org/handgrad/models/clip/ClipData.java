@@ -86,7 +86,28 @@ public final class ClipData {
    */
   public static ClipPairs shapes(
       SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
-    CaptionSplit split = SyntheticCaptions.generateSplit(config, kind);
+    return pairs(SyntheticCaptions.generateSplit(config, kind), 1);
+  }
+
+  /**
+   * The pairs of one split with hard negatives: every scene followed by its {@link
+   * SyntheticCaptions#shapeTwin shape twin} (the same picture with one object's shape changed, no
+   * held-out combination), grouped so that a batch always holds both. Captions in a batch then
+   * cannot be told apart by colour, size and place alone: the encoders must see shape.
+   *
+   * @return 2M images (scene 2j, its twin 2j+1) with every caption, group size 2
+   */
+  public static ClipPairs shapeTwins(
+      SyntheticCaptions.Config config, SyntheticCaptions.SplitKind kind) {
+    List<SyntheticCaptions.Layout> layouts = new ArrayList<>();
+    for (SyntheticCaptions.Layout l : SyntheticCaptions.layouts(config, kind)) {
+      layouts.add(l);
+      layouts.add(SyntheticCaptions.shapeTwin(l, config.holdOut()));
+    }
+    return pairs(SyntheticCaptions.render(layouts, config.size()), 2);
+  }
+
+  private static ClipPairs pairs(CaptionSplit split, int groupSize) {
     int m = split.numImages();
     List<List<Integer>> of = new ArrayList<>();
     for (int i = 0; i < m; i++) {
@@ -100,7 +121,7 @@ public final class ClipData {
     for (int i = 0; i < m; i++) {
       caps[i] = of.get(i).stream().mapToInt(Integer::intValue).toArray();
     }
-    return new ClipPairs(split.features(), split.captions(), caps);
+    return new ClipPairs(split.features(), split.captions(), caps, groupSize);
   }
 
   /**

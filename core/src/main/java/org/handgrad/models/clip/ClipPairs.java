@@ -13,8 +13,12 @@ import org.handgrad.tensor.Tensor;
  * @param captions token ids, int32, shape (K, T)
  * @param captionsOfImage for every image, the rows of {@code captions} that describe it (at least
  *     one)
+ * @param groupSize images that a batch takes together: 1 for independent images, 2 when images 2j
+ *     and 2j+1 are twins (a scene and its {@link
+ *     org.handgrad.data.caption.SyntheticCaptions#shapeTwin shape twin}), so every batch holds each
+ *     image's hard negative
  */
-public record ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage) {
+public record ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage, int groupSize) {
   /** Checks the pieces fit. */
   public ClipPairs {
     Objects.requireNonNull(images, "clip pairs: images");
@@ -33,6 +37,10 @@ public record ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage)
               + " images but captions listed for "
               + captionsOfImage.length);
     }
+    if (groupSize < 1 || captionsOfImage.length % groupSize != 0) {
+      throw new IllegalArgumentException(
+          "clip pairs: group size " + groupSize + " does not divide " + captionsOfImage.length);
+    }
     for (int i = 0; i < captionsOfImage.length; i++) {
       if (captionsOfImage[i].length == 0) {
         throw new IllegalArgumentException("clip pairs: image " + i + " has no caption");
@@ -44,6 +52,11 @@ public record ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage)
         }
       }
     }
+  }
+
+  /** Independent images: no groups. */
+  public ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage) {
+    this(images, captions, captionsOfImage, 1);
   }
 
   /** Number of images M. */
@@ -67,16 +80,28 @@ public record ClipPairs(Tensor images, Tensor captions, int[][] captionsOfImage)
 
   /**
    * B distinct images drawn without replacement, each with one of its captions at random. Distinct
-   * images keep an image from being its own negative.
+   * images keep an image from being its own negative. With groups, B / groupSize groups are drawn
+   * and each brings all its images.
    *
-   * @param batchSize B, in [2, M]
+   * @param batchSize B, in [2, M], a multiple of the group size
    */
   public Batch sample(int batchSize, Rng rng) {
-    if (batchSize < 2 || batchSize > numImages()) {
+    if (batchSize < 2 || batchSize > numImages() || batchSize % groupSize != 0) {
       throw new IllegalArgumentException(
-          "clip pairs: batch size must be in [2, " + numImages() + "], got " + batchSize);
+          "clip pairs: batch size must be in [2, "
+              + numImages()
+              + "]"
+              + (groupSize > 1 ? " and a multiple of " + groupSize : "")
+              + ", got "
+              + batchSize);
     }
-    int[] idx = rng.choice(numImages(), batchSize, false);
+    int[] groups = rng.choice(numImages() / groupSize, batchSize / groupSize, false);
+    int[] idx = new int[batchSize];
+    for (int g = 0; g < groups.length; g++) {
+      for (int j = 0; j < groupSize; j++) {
+        idx[g * groupSize + j] = groups[g] * groupSize + j;
+      }
+    }
     int[] caps = new int[batchSize];
     for (int b = 0; b < batchSize; b++) {
       int[] options = captionsOfImage[idx[b]];

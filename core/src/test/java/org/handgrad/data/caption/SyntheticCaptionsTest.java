@@ -454,6 +454,58 @@ class SyntheticCaptionsTest {
   }
 
   @Test
+  void aShapeTwinChangesOneShapeAndNothingElse() {
+    Config c = new Config(300, 0, 0, 32, true, 21);
+    int pairs = 0;
+    for (Layout l : SyntheticCaptions.layouts(c, SplitKind.TRAIN)) {
+      Layout t = SyntheticCaptions.shapeTwin(l, true);
+      assertEquals(t, SyntheticCaptions.shapeTwin(l, true), "deterministic");
+      assertEquals(l.renderSeed(), t.renderSeed());
+      assertEquals(l.scene().getClass(), t.scene().getClass());
+      int changed = 0;
+      for (int i = 0; i < l.objects().size(); i++) {
+        Placed a = l.objects().get(i);
+        Placed b = t.objects().get(i);
+        assertEquals(
+            List.of(a.cx(), a.cy(), a.radius(), a.angle()),
+            List.of(b.cx(), b.cy(), b.radius(), b.angle()));
+        assertEquals(a.item().colour(), b.item().colour());
+        assertEquals(a.item().size(), b.item().size());
+        assertFalse(SyntheticCaptions.heldOut(b.item().colour(), b.item().shape()));
+        if (a.item().shape() != b.item().shape()) {
+          changed++;
+        }
+        // the scene's items are the objects, in order
+        assertEquals(b.item(), t.scene().items().get(i));
+      }
+      assertEquals(1, changed, l.scene().captions().get(0));
+      pairs += l.objects().size() - 1;
+      // the captions differ in exactly one word, a shape
+      String[] w1 = l.scene().captions().get(0).split(" ");
+      String[] w2 = t.scene().captions().get(0).split(" ");
+      assertEquals(w1.length, w2.length);
+      int diff = 0;
+      for (int i = 0; i < w1.length; i++) {
+        diff += w1[i].equals(w2[i]) ? 0 : 1;
+      }
+      assertEquals(1, diff);
+    }
+    assertTrue(pairs > 100, "pair scenes covered: " + pairs);
+    // the same picture but for that shape: most pixels agree
+    List<Layout> one = List.of(SyntheticCaptions.layouts(c, SplitKind.TRAIN).get(0));
+    float[] a = SyntheticCaptions.render(one, 32).features().toFloatArray();
+    float[] b =
+        SyntheticCaptions.render(List.of(SyntheticCaptions.shapeTwin(one.get(0), true)), 32)
+            .features()
+            .toFloatArray();
+    int same = 0;
+    for (int i = 0; i < a.length; i++) {
+      same += a[i] == b[i] ? 1 : 0;
+    }
+    assertTrue(same > 0.7 * a.length && same < a.length, same + " of " + a.length);
+  }
+
+  @Test
   void configErrors() {
     assertThrows(IllegalArgumentException.class, () -> new Config(-1, 0, 0, 32, true, 1));
     IllegalArgumentException e =

@@ -224,6 +224,27 @@ class ClipTest {
   }
 
   @Test
+  void shapeTwinBatchesHoldEveryImageWithItsTwin() {
+    SyntheticCaptions.Config c = new SyntheticCaptions.Config(20, 0, 0, 24, true, 4);
+    ClipPairs twins = ClipData.shapeTwins(c, SyntheticCaptions.SplitKind.TRAIN);
+    assertEquals(40, twins.numImages());
+    assertEquals(2, twins.groupSize());
+    ClipPairs.Batch b = twins.sample(8, new Rng(3));
+    for (int g = 0; g < 8; g += 2) {
+      assertEquals(0, b.imageIdxs()[g] % 2);
+      assertEquals(b.imageIdxs()[g] + 1, b.imageIdxs()[g + 1]);
+    }
+    // image 2j is scene j itself
+    Tensor plain = ClipData.shapes(c, SyntheticCaptions.SplitKind.TRAIN).images();
+    assertArrayEquals(
+        plain.select(0, 3).contiguous().toFloatArray(),
+        twins.images().select(0, 6).contiguous().toFloatArray());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> twins.sample(7, new Rng(0)));
+    assertTrue(e.getMessage().contains("a multiple of 2"), e.getMessage());
+  }
+
+  @Test
   void badBatchesGetClearErrors() {
     Clip model = new Clip(tiny(DType.FLOAT32));
     Tensor img = Tensor.zeros(DType.FLOAT32, 2, 3, 24, 24);
