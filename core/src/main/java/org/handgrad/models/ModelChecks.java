@@ -158,21 +158,8 @@ public final class ModelChecks {
     vit.zeroGrad();
     vit.forward(x);
     Tensor dx = vit.backward(dout);
-    DoubleSupplier loss =
-        () -> {
-          Tensor out = vit.forward(x); // training mode: batch statistics, no running ones read
-          double s = 0;
-          for (int i = 0; i < out.size(); i++) {
-            s += out.getFlat(i) * dout.getFlat(i);
-          }
-          return s;
-        };
-    List<GradCheckResult> rows = new ArrayList<>();
-    rows.add(perTensorRow(name, "dx", fivePointGradient(loss, x), dx));
-    for (Parameter p : vit.parameters()) {
-      rows.add(perTensorRow(name, "d" + p.name(), fivePointGradient(loss, p.value()), p.grad()));
-    }
-    return rows;
+    // training mode: batch statistics, no running ones read
+    return perTensorChecks(name, () -> vit.forward(x), x, dout, dx, vit.parameters());
   }
 
   private static List<GradCheckResult> twoLayer() {
@@ -257,6 +244,42 @@ public final class ModelChecks {
 
   /** The step of the five-point stencil. */
   public static final double H = 1e-4;
+
+  /**
+   * The whole-network check of a loss {@code L = sum(out * dout)} for a fixed dout: dx and every
+   * parameter gradient that one backward(dout) gave, against {@link #fivePointGradient} of L, each
+   * row by {@link #perTensorRow}.
+   *
+   * @param layer the check's name
+   * @param forward runs the forward pass on x (and the current parameter values)
+   * @param x the input the forward reads, perturbed in place by the difference
+   * @param dout the fixed upstream gradient, shape of the output
+   * @param dx the backward's dL/dx
+   * @param params the parameters, their gradients filled by the same backward
+   */
+  public static List<GradCheckResult> perTensorChecks(
+      String layer,
+      Supplier<Tensor> forward,
+      Tensor x,
+      Tensor dout,
+      Tensor dx,
+      List<Parameter> params) {
+    DoubleSupplier loss =
+        () -> {
+          Tensor out = forward.get();
+          double s = 0;
+          for (int i = 0; i < out.size(); i++) {
+            s += out.getFlat(i) * dout.getFlat(i);
+          }
+          return s;
+        };
+    List<GradCheckResult> rows = new ArrayList<>();
+    rows.add(perTensorRow(layer, "dx", fivePointGradient(loss, x), dx));
+    for (Parameter p : params) {
+      rows.add(perTensorRow(layer, "d" + p.name(), fivePointGradient(loss, p.value()), p.grad()));
+    }
+    return rows;
+  }
 
   /**
    * A whole-network check row whose error is {@code max|numeric - analytic| / max|analytic|} over

@@ -1,14 +1,11 @@
 package org.handgrad.models.diffusion;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.handgrad.models.ModelChecks;
 import org.handgrad.nn.GradCheckResult;
-import org.handgrad.nn.Parameter;
 import org.handgrad.nn.checks.ModuleChecks;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -56,27 +53,8 @@ public final class UNetChecks {
     net.forward(x, t, y);
     Tensor dx = net.backward(dout);
     // L = sum(out * dout), so dL/dx and dL/dparam are what backward(dout) returns.
-    DoubleSupplier loss =
-        () -> {
-          Tensor out = net.forward(x, t, y);
-          double s = 0;
-          for (int i = 0; i < out.size(); i++) {
-            s += out.getFlat(i) * dout.getFlat(i);
-          }
-          return s;
-        };
-    List<GradCheckResult> rows = new ArrayList<>();
-    rows.add(
-        ModelChecks.perTensorRow("model_unet", "dx", ModelChecks.fivePointGradient(loss, x), dx));
-    for (Parameter p : net.parameters()) {
-      rows.add(
-          ModelChecks.perTensorRow(
-              "model_unet",
-              "d" + p.name(),
-              ModelChecks.fivePointGradient(loss, p.value()),
-              p.grad()));
-    }
-    return rows;
+    return ModelChecks.perTensorChecks(
+        "model_unet", () -> net.forward(x, t, y), x, dout, dx, net.parameters());
   }
 
   private static Tensor randn(SplittableRandom rng, int... shape) {
