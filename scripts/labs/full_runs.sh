@@ -19,7 +19,7 @@ fi
 mkdir -p "$runs" "$root/docs/images/labs"
 handgrad() {
   if [ -n "${HANDGRAD_JAR:-}" ]; then
-    java --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@" 2> >(grep -v 'incubator modules' >&2)
+    java -XX:+UseParallelGC --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@" 2> >(grep -v 'incubator modules' >&2)
   else
     "$root/handgrad" "$@"
   fi

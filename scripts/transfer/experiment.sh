@@ -24,7 +24,7 @@ fi
 mkdir -p "$runs"
 handgrad() {
   if [ -n "${HANDGRAD_JAR:-}" ]; then
-    java --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@"
+    java -XX:+UseParallelGC --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@"
   else
     "$root/handgrad" "$@"
   fi
