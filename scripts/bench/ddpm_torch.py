@@ -8,7 +8,9 @@ schedule 1e-4..0.02 at T = 1000 with the epsilon target (ddpm), or t ~ U[0, 1), 
 t eps and the velocity target eps - x0 with the time input 1000 t (flow); images scaled to
 [-1, 1]; an EMA of the weights with decay 0.999 after every step; each epoch a fresh permutation,
 the last partial batch dropped. It prints the loss averaged over every --log-every steps and the
-img/s of that window, and saves the raw and EMA weights (state_dict) at the end.
+img/s of that window, and saves the raw and EMA weights (state_dict), the per-step losses and the
+training time at the end; scripts/bench/ddpm_twin_to_run.py turns that file into a run folder that
+`./handgrad generate sample` and `generate eval` read.
 
   /usr/bin/python3 scripts/bench/ddpm_torch.py --method ddpm --iters 2000
   /usr/bin/python3 scripts/bench/ddpm_torch.py --method flow --iters 2000 --out flow_twin.pt
@@ -79,6 +81,7 @@ def main():
     per_epoch = n // a.batch_size
     step, perm = 0, None
     window, t0, start = 0.0, time.perf_counter(), time.perf_counter()
+    losses = []
     while step < a.iters:
         if step % per_epoch == 0:
             perm = torch.randperm(n)
@@ -92,16 +95,19 @@ def main():
             for e, w in zip(ema.parameters(), net.parameters()):
                 e.mul_(a.ema_decay).add_(w, alpha=1 - a.ema_decay)
         step += 1
-        window += loss.item()
+        losses.append(loss.item())
+        window += losses[-1]
         if step % a.log_every == 0 or step == a.iters:
             done = (step - 1) % a.log_every + 1
             dt = time.perf_counter() - t0
             print(f"step {step}/{a.iters}  loss {window / done:.4f}  "
                   f"{a.batch_size * done / dt:.1f} img/s", flush=True)
             window, t0 = 0.0, time.perf_counter()
-    print(f"trained {a.iters} steps in {time.perf_counter() - start:.0f} s", flush=True)
+    seconds = time.perf_counter() - start
+    print(f"trained {a.iters} steps in {seconds:.0f} s", flush=True)
     out = a.out or f"{a.method}_twin.pt"
-    torch.save({"model": net.state_dict(), "ema": ema.state_dict()}, out)
+    torch.save({"model": net.state_dict(), "ema": ema.state_dict(), "method": a.method,
+                "iters": a.iters, "seconds": seconds, "losses": losses}, out)
     print(f"wrote {out}")
 
 
