@@ -35,6 +35,7 @@ import org.handgrad.models.clip.Embeddings;
 import org.handgrad.models.clip.Prompts;
 import org.handgrad.models.clip.Retrieval;
 import org.handgrad.models.clip.ZeroShot;
+import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.functional.ClipLoss;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -332,6 +333,14 @@ public final class ClipCommand implements Runnable {
     @Option(names = "--patch", defaultValue = "8", description = "ViT patch (7 for 28x28)")
     int patch;
 
+    @Option(
+        names = "--stem",
+        defaultValue = "patch",
+        description =
+            "image tokens: patch (one PxP convolution, CLIP's) or conv (3x3 stride-2 conv-BN-ReLU"
+                + " layers, Xiao et al.; P a power of two)")
+    String stem;
+
     @Option(names = "--width", defaultValue = "64", description = "both transformers' width")
     int width;
 
@@ -424,7 +433,8 @@ public final class ClipCommand implements Runnable {
                 task.vocab().endIndex(),
                 embedDim,
                 DType.FLOAT32,
-                seed);
+                seed,
+                VisionTransformer.Stem.parse(stem));
         tr =
             new ClipTrainer(
                 new Clip(config),

@@ -29,6 +29,9 @@ import org.handgrad.tensor.DType;
  * @param embedDim E, the joint embedding
  * @param dtype float32 or float64
  * @param seed seeds the weights
+ * @param visionStem how the image encoder turns images into tokens: CLIP's patchify convolution or
+ *     the convolutional stem of Xiao et al. (3x3 stride-2 conv-BN-ReLU layers; the patch must then
+ *     be a power of two)
  */
 public record ClipConfig(
     int channels,
@@ -45,7 +48,8 @@ public record ClipConfig(
     int endToken,
     int embedDim,
     DType dtype,
-    long seed) {
+    long seed,
+    VisionTransformer.Stem visionStem) {
   private static final String NAME = "clip";
 
   /** Validates every field with a message naming it. */
@@ -83,6 +87,55 @@ public record ClipConfig(
     }
     Nets.requireAtLeast(NAME, "embed_dim", embedDim, 2);
     Nets.requireFloat(NAME, dtype);
+    Objects.requireNonNull(visionStem, NAME + ": vision_stem");
+    if (visionStem == VisionTransformer.Stem.CONV && (patch < 2 || Integer.bitCount(patch) != 1)) {
+      throw new IllegalArgumentException(
+          NAME
+              + ": the conv stem halves the image per convolution, so the patch must be a power of"
+              + " two (2, 4, 8, ...), got "
+              + patch);
+    }
+  }
+
+  /**
+   * A CLIP with the patchify image stem.
+   *
+   * @see #ClipConfig(int, int, int, int, int, int, int, int, int, int, int, int, int, DType, long,
+   *     VisionTransformer.Stem)
+   */
+  public ClipConfig(
+      int channels,
+      int imageSize,
+      int patch,
+      int visionDim,
+      int visionDepth,
+      int visionHeads,
+      int textDim,
+      int textDepth,
+      int textHeads,
+      int contextLength,
+      int vocabSize,
+      int endToken,
+      int embedDim,
+      DType dtype,
+      long seed) {
+    this(
+        channels,
+        imageSize,
+        patch,
+        visionDim,
+        visionDepth,
+        visionHeads,
+        textDim,
+        textDepth,
+        textHeads,
+        contextLength,
+        vocabSize,
+        endToken,
+        embedDim,
+        dtype,
+        seed,
+        VisionTransformer.Stem.PATCH);
   }
 
   /**
@@ -101,7 +154,8 @@ public record ClipConfig(
         embedDim,
         0.0,
         dtype,
-        seed);
+        seed,
+        visionStem);
   }
 
   /** The same model at another dtype (for float64 gradient checks). */
@@ -121,7 +175,8 @@ public record ClipConfig(
         endToken,
         embedDim,
         newDtype,
-        seed);
+        seed,
+        visionStem);
   }
 
   /** The fields by their snake_case names, for a checkpoint's JSON. */
@@ -142,11 +197,13 @@ public record ClipConfig(
     m.put("embed_dim", embedDim);
     m.put("dtype", dtype.numpyName());
     m.put("seed", seed);
+    m.put("vision_stem", visionStem.configName());
     return m;
   }
 
   /**
-   * The inverse of {@link #toMap}.
+   * The inverse of {@link #toMap}. A map without {@code vision_stem} (written before the field
+   * existed) is a patchify model.
    *
    * @throws IllegalArgumentException naming a missing field
    */
@@ -188,7 +245,8 @@ public record ClipConfig(
         i(m, "end_token"),
         i(m, "embed_dim"),
         "float64".equals(m.get("dtype")) ? DType.FLOAT64 : DType.FLOAT32,
-        ((Number) m.get("seed")).longValue());
+        ((Number) m.get("seed")).longValue(),
+        VisionTransformer.Stem.parse(String.valueOf(m.getOrDefault("vision_stem", "patch"))));
   }
 
   private static int i(Map<String, Object> m, String k) {

@@ -28,13 +28,14 @@ import org.handgrad.tensor.Tensor;
  * rate to 0 over the run. Batch b of step i is drawn from an {@link Rng} seeded by (seed, i), so a
  * resumed run draws exactly the batches the uninterrupted run would have.
  *
- * <p>A checkpoint folder holds {@value #MODEL_FILE} (parameters, readable by {@code
- * safetensors.torch}), {@value #OPTIMIZER_FILE} (AdamW moments: {@code decay.*} and {@code
- * no_decay.*}) and {@value #CONFIG_FILE} (model config, vocabulary, options, iteration, loss
- * history, and what the caller stores about the data); each written atomically, the config last.
+ * <p>A checkpoint folder holds {@value #MODEL_FILE} (parameters and buffers such as a conv stem's
+ * BatchNorm statistics, readable by {@code safetensors.torch}), {@value #OPTIMIZER_FILE} (AdamW
+ * moments: {@code decay.*} and {@code no_decay.*}) and {@value #CONFIG_FILE} (model config,
+ * vocabulary, options, iteration, loss history, and what the caller stores about the data); each
+ * written atomically, the config last.
  */
 public final class ClipTrainer {
-  /** Parameters. */
+  /** Parameters and buffers. */
   public static final String MODEL_FILE = "model.safetensors";
 
   /** Optimizer state. */
@@ -214,6 +215,7 @@ public final class ClipTrainer {
     for (Parameter p : model.parameters()) {
       tensors.put(p.name(), p.value());
     }
+    tensors.putAll(model.buffers()); // BatchNorm statistics of a conv stem, dropout streams
     Map<String, String> meta = Map.of("format", FORMAT);
     AtomicFiles.write(dir.resolve(MODEL_FILE), Safetensors.toBytes(tensors, meta));
     Map<String, Tensor> opt = new LinkedHashMap<>();
@@ -259,6 +261,14 @@ public final class ClipTrainer {
             "clip: " + dir.resolve(MODEL_FILE) + " has no parameter '" + p.name() + "'");
       }
       p.assign(t);
+    }
+    for (Map.Entry<String, Tensor> b : model.buffers().entrySet()) {
+      Tensor t = tensors.get(b.getKey());
+      if (t == null) {
+        throw new IllegalArgumentException(
+            "clip: " + dir.resolve(MODEL_FILE) + " has no buffer '" + b.getKey() + "'");
+      }
+      b.getValue().copyFrom(t);
     }
     List<String> words = new ArrayList<>();
     for (Object w : (List<Object>) json.get("vocab")) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.handgrad.data.caption.SyntheticCaptions;
 import org.handgrad.data.caption.Vocab;
+import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.GradCheck;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.ClipLoss;
@@ -221,6 +222,88 @@ class ClipTest {
     for (int i = 0; i < a.size(); i++) {
       assertEquals(0.0, a.get(i).value().sub(b.get(i).value()).abs().max().item(), a.get(i).name());
     }
+  }
+
+  @Test
+  void aConvStemModelTrainsAndItsCheckpointKeepsTheBatchNormStatistics(@TempDir Path dir)
+      throws Exception {
+    ClipConfig p = tiny(DType.FLOAT32);
+    ClipConfig conv =
+        new ClipConfig(
+            p.channels(),
+            p.imageSize(),
+            8,
+            p.visionDim(),
+            p.visionDepth(),
+            p.visionHeads(),
+            p.textDim(),
+            p.textDepth(),
+            p.textHeads(),
+            p.contextLength(),
+            p.vocabSize(),
+            p.endToken(),
+            p.embedDim(),
+            p.dtype(),
+            p.seed(),
+            VisionTransformer.Stem.CONV);
+    ClipPairs data = shapes(64, 5);
+    Clip model = new Clip(conv);
+    assertTrue(model.buffers().keySet().stream().anyMatch(k -> k.endsWith("running_mean")));
+    ClipTrainer tr =
+        new ClipTrainer(model, VOCAB, new ClipTrainer.Options(40, 16, 3e-3, 0.05, 4, 9), Map.of());
+    ClipPairs.Batch fixed = data.sample(16, new Rng(123));
+    for (int i = 0; i < 40; i++) {
+      tr.step(data);
+    }
+    // The loss in eval mode (running statistics; a fresh model has none to evaluate with) ends
+    // well below the first step's: the statistics were kept up to date as the weights moved.
+    double before = tr.lossHistory().get(0);
+    double after = model.loss(fixed.images(), fixed.tokens());
+    assertTrue(after < before - 0.3, "loss " + before + " -> " + after);
+
+    tr.save(dir);
+    ClipTrainer loaded = ClipTrainer.load(dir);
+    assertEquals(VisionTransformer.Stem.CONV, loaded.model().config().visionStem());
+    Map<String, Tensor> want = model.buffers();
+    Map<String, Tensor> got = loaded.model().buffers();
+    assertEquals(want.keySet(), got.keySet());
+    for (String k : want.keySet()) {
+      assertArrayEquals(want.get(k).toDoubleArray(), got.get(k).toDoubleArray(), 0.0, k);
+    }
+    assertArrayEquals(
+        model.encodeImages(fixed.images()).toFloatArray(),
+        loaded.model().encodeImages(fixed.images()).toFloatArray());
+  }
+
+  @Test
+  void theConvStemNeedsAPowerOfTwoPatchAndOldConfigsArePatchify() {
+    ClipConfig p = tiny(DType.FLOAT32);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ClipConfig(
+                    3,
+                    24,
+                    12,
+                    8,
+                    1,
+                    2,
+                    8,
+                    1,
+                    2,
+                    16,
+                    30,
+                    2,
+                    6,
+                    DType.FLOAT32,
+                    0,
+                    VisionTransformer.Stem.CONV));
+    assertTrue(
+        e.getMessage().contains("power of two") && e.getMessage().contains("12"), e.getMessage());
+    Map<String, Object> old = new java.util.LinkedHashMap<>(p.toMap());
+    assertEquals("patch", old.remove("vision_stem"));
+    assertEquals(p, ClipConfig.fromMap(old));
   }
 
   @Test
