@@ -264,11 +264,14 @@ public final class ClipTrainer {
     }
     for (Map.Entry<String, Tensor> b : model.buffers().entrySet()) {
       Tensor t = tensors.get(b.getKey());
-      if (t == null) {
+      if (t != null) {
+        b.getValue().copyFrom(t);
+      } else if (!b.getKey().endsWith("rng_state")) {
         throw new IllegalArgumentException(
             "clip: " + dir.resolve(MODEL_FILE) + " has no buffer '" + b.getKey() + "'");
       }
-      b.getValue().copyFrom(t);
+      // A dropout stream missing from a checkpoint written before buffers were saved (2026-12-07)
+      // starts again from its seed: only an exact resume of a run with dropout depends on it.
     }
     List<String> words = new ArrayList<>();
     for (Object w : (List<Object>) json.get("vocab")) {

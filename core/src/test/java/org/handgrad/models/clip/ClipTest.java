@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.handgrad.data.caption.SyntheticCaptions;
 import org.handgrad.data.caption.Vocab;
+import org.handgrad.io.Safetensors;
 import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.nn.GradCheck;
 import org.handgrad.nn.Parameter;
@@ -273,6 +274,59 @@ class ClipTest {
     assertArrayEquals(
         model.encodeImages(fixed.images()).toFloatArray(),
         loaded.model().encodeImages(fixed.images()).toFloatArray());
+  }
+
+  @Test
+  void checkpointsWithoutBuffersLoadUnlessBatchNormStatisticsAreMissing(@TempDir Path dir)
+      throws Exception {
+    ClipTrainer.Options o = new ClipTrainer.Options(2, 8, 1e-3, 0.1, 1, 4);
+    // A patchify model's only buffers are dropout streams: a checkpoint written before buffers
+    // were saved still loads.
+    ClipTrainer patch = new ClipTrainer(new Clip(tiny(DType.FLOAT32)), VOCAB, o, Map.of());
+    patch.save(dir.resolve("patch"));
+    dropBuffers(dir.resolve("patch"), patch.model());
+    Clip loaded = ClipTrainer.load(dir.resolve("patch")).model();
+    List<Parameter> a = patch.model().parameters();
+    List<Parameter> b = loaded.parameters();
+    for (int i = 0; i < a.size(); i++) {
+      assertArrayEquals(a.get(i).value().toFloatArray(), b.get(i).value().toFloatArray());
+    }
+    // A conv stem without its running statistics would evaluate wrongly: refused, naming one.
+    ClipConfig t = tiny(DType.FLOAT32);
+    ClipConfig conv =
+        new ClipConfig(
+            t.channels(),
+            t.imageSize(),
+            8,
+            t.visionDim(),
+            t.visionDepth(),
+            t.visionHeads(),
+            t.textDim(),
+            t.textDepth(),
+            t.textHeads(),
+            t.contextLength(),
+            t.vocabSize(),
+            t.endToken(),
+            t.embedDim(),
+            t.dtype(),
+            t.seed(),
+            VisionTransformer.Stem.CONV);
+    ClipTrainer withStem = new ClipTrainer(new Clip(conv), VOCAB, o, Map.of());
+    withStem.save(dir.resolve("conv"));
+    dropBuffers(dir.resolve("conv"), withStem.model());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ClipTrainer.load(dir.resolve("conv")));
+    assertTrue(
+        e.getMessage().contains("has no buffer") && e.getMessage().contains("running_"),
+        e.getMessage());
+  }
+
+  private static void dropBuffers(Path checkpoint, Clip model) throws Exception {
+    Path file = checkpoint.resolve(ClipTrainer.MODEL_FILE);
+    Map<String, Tensor> kept = new java.util.LinkedHashMap<>(Safetensors.read(file).tensors());
+    assertTrue(kept.keySet().containsAll(model.buffers().keySet()));
+    kept.keySet().removeAll(model.buffers().keySet());
+    java.nio.file.Files.write(file, Safetensors.toBytes(kept, Map.of()));
   }
 
   @Test
