@@ -388,6 +388,14 @@ public final class ClipCommand implements Runnable {
       return guarded(parent, "clip train", this::run);
     }
 
+    private VisionTransformer.Stem stem() {
+      try {
+        return VisionTransformer.Stem.parse(stem);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--stem: expected patch or conv, got '" + stem + "'", e);
+      }
+    }
+
     private int run() throws IOException {
       PrintWriter o = parent.spec.commandLine().getOut();
       PrintWriter err = parent.spec.commandLine().getErr();
@@ -434,7 +442,7 @@ public final class ClipCommand implements Runnable {
                 embedDim,
                 DType.FLOAT32,
                 seed,
-                VisionTransformer.Stem.parse(stem));
+                stem());
         tr =
             new ClipTrainer(
                 new Clip(config),

@@ -170,6 +170,25 @@ class ClipCommandTest {
   }
 
   @Test
+  void theConvStemIsRecordedAndABadStemIsAClearError() throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of(TINY));
+    args.set(args.indexOf("--patch") + 1, "8");
+    List<String> conv = new java.util.ArrayList<>(List.of("train", "--steps", "2", "--stem"));
+    conv.add("conv");
+    conv.addAll(List.of("--out", tmp.resolve("conv").toString()));
+    conv.addAll(args);
+    assertEquals(0, run(conv.toArray(new String[0])), err.toString());
+    String config = Files.readString(tmp.resolve("conv").resolve("config.json"));
+    assertTrue(config.contains("\"vision_stem\": \"conv\""), config);
+    assertTrue(Files.readString(tmp.resolve("conv").resolve("metrics.json")).contains("recall"));
+    conv.set(conv.indexOf("conv"), "resnet");
+    conv.set(conv.indexOf("--out") + 1, tmp.resolve("bad").toString());
+    assertEquals(1, run(conv.toArray(new String[0])));
+    assertTrue(
+        err.toString().contains("--stem: expected patch or conv, got 'resnet'"), err.toString());
+  }
+
+  @Test
   void unknownWordsAndBadOptionsAreClearErrors() {
     Path dir = train(2);
     assertEquals(
