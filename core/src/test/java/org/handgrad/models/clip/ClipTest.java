@@ -48,6 +48,28 @@ class ClipTest {
         3);
   }
 
+  /** {@link #tiny} at float32 with the conv stem (patch 8: three stride-2 convolutions). */
+  static ClipConfig tinyConvStem() {
+    ClipConfig p = tiny(DType.FLOAT32);
+    return new ClipConfig(
+        p.channels(),
+        p.imageSize(),
+        8,
+        p.visionDim(),
+        p.visionDepth(),
+        p.visionHeads(),
+        p.textDim(),
+        p.textDepth(),
+        p.textHeads(),
+        p.contextLength(),
+        p.vocabSize(),
+        p.endToken(),
+        p.embedDim(),
+        p.dtype(),
+        p.seed(),
+        VisionTransformer.Stem.CONV);
+  }
+
   private static ClipPairs shapes(int n, long seed) {
     return ClipData.shapes(
         new SyntheticCaptions.Config(n, 0, 0, 24, true, seed), SyntheticCaptions.SplitKind.TRAIN);
@@ -228,25 +250,7 @@ class ClipTest {
   @Test
   void aConvStemModelTrainsAndItsCheckpointKeepsTheBatchNormStatistics(@TempDir Path dir)
       throws Exception {
-    ClipConfig p = tiny(DType.FLOAT32);
-    ClipConfig conv =
-        new ClipConfig(
-            p.channels(),
-            p.imageSize(),
-            8,
-            p.visionDim(),
-            p.visionDepth(),
-            p.visionHeads(),
-            p.textDim(),
-            p.textDepth(),
-            p.textHeads(),
-            p.contextLength(),
-            p.vocabSize(),
-            p.endToken(),
-            p.embedDim(),
-            p.dtype(),
-            p.seed(),
-            VisionTransformer.Stem.CONV);
+    ClipConfig conv = tinyConvStem();
     ClipPairs data = shapes(64, 5);
     Clip model = new Clip(conv);
     assertTrue(model.buffers().keySet().stream().anyMatch(k -> k.endsWith("running_mean")));
@@ -292,25 +296,7 @@ class ClipTest {
       assertArrayEquals(a.get(i).value().toFloatArray(), b.get(i).value().toFloatArray());
     }
     // A conv stem without its running statistics would evaluate wrongly: refused, naming one.
-    ClipConfig t = tiny(DType.FLOAT32);
-    ClipConfig conv =
-        new ClipConfig(
-            t.channels(),
-            t.imageSize(),
-            8,
-            t.visionDim(),
-            t.visionDepth(),
-            t.visionHeads(),
-            t.textDim(),
-            t.textDepth(),
-            t.textHeads(),
-            t.contextLength(),
-            t.vocabSize(),
-            t.endToken(),
-            t.embedDim(),
-            t.dtype(),
-            t.seed(),
-            VisionTransformer.Stem.CONV);
+    ClipConfig conv = tinyConvStem();
     ClipTrainer withStem = new ClipTrainer(new Clip(conv), VOCAB, o, Map.of());
     withStem.save(dir.resolve("conv"));
     dropBuffers(dir.resolve("conv"), withStem.model());
