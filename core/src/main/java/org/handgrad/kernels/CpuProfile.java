@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,18 +15,19 @@ import java.util.Locale;
  *
  * <p>Facts: the vector width the JVM prefers (the Vector API's {@code SPECIES_PREFERRED}: 256 bits
  * with AVX2, 512 with AVX-512), the core count ({@link Runtime#availableProcessors()}), the data
- * cache sizes of cpu0 from {@code /sys/devices/system/cpu/cpu0/cache} and the model name from
- * {@code /proc/cpuinfo} where those files exist (Linux), "unknown" elsewhere.
+ * cache sizes of cpu0 from {@code /sys/devices/system/cpu/cpu0/cache} (or, where a virtual machine
+ * hides that directory, the one size {@code /proc/cpuinfo} gives: L2 on AMD, L3 on Intel) and the
+ * model name from {@code /proc/cpuinfo} where those files exist (Linux), "unknown" elsewhere.
  *
  * <p>Choices: the vector width the kernels use (every vector kernel of this package takes its
  * species from {@code Species}, which reads {@link #vectorBits()}), and the GEMM micro-tile and
  * cache blocks. With 256-bit vectors the GEMMs keep the shapes measured on Zen 3 (5 x 16 float
  * tiles, 5 x 8 double tiles, the blocks in {@link SgemmVector} and {@link DgemmVector}). With
  * 512-bit vectors (32 registers) the tile grows to 8 rows (8 x 32 floats, 8 x 16 doubles: sixteen
- * accumulators, two B vectors and a broadcast, 19 of the 32 registers), and the float blocks follow
- * the analytical rules of Low et al., "Analytical Modeling Is Enough for High-Performance BLIS"
- * (ACM TOMS 2016): a B sliver (KC x NR) in half of L1, an A block (MC x KC) in half of L2; the
- * double blocks keep a deep KC (measured, see {@link #gemmShape}).
+ * accumulators, two B vectors and a broadcast, 19 of the 32 registers), with a deep K block
+ * (measured: the analytical rule of Low et al., ACM TOMS 2016, a B sliver in half of L1, ran
+ * float32 15-25% slower on a Zen 5 EPYC, see {@link #gemmShape}) and an A block (MC x KC) in a
+ * quarter of L2. L1 is read for the record only.
  *
  * <p>System properties (read once, so the JIT sees constants):
  *
@@ -43,7 +45,10 @@ public final class CpuProfile {
   /** System property capping the vector width in bits: 128, 256 or 512. */
   public static final String VECTOR_BITS_PROPERTY = "handgrad.vector.bits";
 
-  /** Cache sizes assumed when sysfs cannot be read: Zen 3, where the 256-bit blocks were tuned. */
+  /**
+   * Cache sizes assumed where neither sysfs nor cpuinfo gives them: Zen 3, where the 256-bit blocks
+   * were tuned.
+   */
   private static final long DEFAULT_L1D = 32 << 10;
 
   private static final long DEFAULT_L2 = 512 << 10;
@@ -58,7 +63,10 @@ public final class CpuProfile {
   private final long l1d;
   private final long l2;
   private final long l3;
-  private final boolean cachesRead;
+
+  /** "" when every cache size was read, else which were assumed, e.g. " (L1d, L3 assumed)". */
+  private final String cachesAssumed;
+
   private final GemmShape sgemm;
   private final GemmShape dgemm;
 
@@ -98,7 +106,7 @@ public final class CpuProfile {
       long l1d,
       long l2,
       long l3,
-      boolean cachesRead) {
+      String cachesAssumed) {
     this.model = model;
     this.cores = cores;
     this.hardwareBits = hardwareBits;
@@ -106,9 +114,9 @@ public final class CpuProfile {
     this.l1d = l1d;
     this.l2 = l2;
     this.l3 = l3;
-    this.cachesRead = cachesRead;
-    this.sgemm = gemmShape("sgemm", 4, vectorBits, l1d, l2);
-    this.dgemm = gemmShape("dgemm", 8, vectorBits, l1d, l2);
+    this.cachesAssumed = cachesAssumed;
+    this.sgemm = gemmShape("sgemm", 4, vectorBits, l2);
+    this.dgemm = gemmShape("dgemm", 8, vectorBits, l2);
   }
 
   /**
@@ -207,7 +215,7 @@ public final class CpuProfile {
    * One line for benchmark headers: model, cores, vectors, caches, GEMM shapes.
    *
    * @return e.g. {@code "AMD EPYC | 2 cores | vectors 512-bit (hardware 512) | L1d 48 KiB, L2 1
-   *     MiB, L3 32 MiB | sgemm 8x32 kc 192 mc 680 nc 3072 | dgemm 8x16 kc 512 mc 64 nc 2048"}
+   *     MiB, L3 32 MiB | sgemm 8x32 kc 1024 mc 64 nc 3072 | dgemm 8x16 kc 512 mc 64 nc 2048"}
    */
   public String describe() {
     String vectors =
@@ -226,7 +234,7 @@ public final class CpuProfile {
         bytes(l1d),
         bytes(l2),
         bytes(l3),
-        cachesRead ? "" : " (assumed)",
+        cachesAssumed,
         shape(sgemm, vectorBits / 32),
         shape(dgemm, vectorBits / 64));
   }
@@ -245,11 +253,11 @@ public final class CpuProfile {
 
   /**
    * The GEMM shape for one element size. 256-bit (and narrower): the constants measured on Zen 3,
-   * where they were tuned. 512-bit: 8 rows; KC so that a B sliver (KC x NR) fills half of L1; MC so
-   * that the A block (MC x KC) fills half of L2; NC as at 256 bits (the B panel, KC x NC, is 3 MiB
-   * of floats, well inside a shared L3). Each overridable by its property.
+   * where they were tuned. 512-bit: 8 rows; a deep KC (1024 floats, 512 doubles, measured); MC so
+   * that the A block (MC x KC) fills a quarter of L2; NC as at 256 bits. Each overridable by its
+   * property.
    */
-  static GemmShape gemmShape(String op, int elementBytes, int bits, long l1d, long l2) {
+  static GemmShape gemmShape(String op, int elementBytes, int bits, long l2) {
     int lanes = Math.max(1, bits / (8 * elementBytes));
     int nr = 2 * lanes;
     int mr;
@@ -262,20 +270,20 @@ public final class CpuProfile {
       kc = elementBytes == 4 ? 256 : 512;
       mc = elementBytes == 4 ? 140 : 40;
       nc = elementBytes == 4 ? 3072 : 2048;
-    } else if (elementBytes == 4) {
-      mr = 8;
-      kc = roundDown((int) (l1d / 2 / ((long) nr * elementBytes)), 16, 64, 1024);
-      mc = roundDown((int) (l2 / 2 / ((long) kc * elementBytes)), mr, 4 * mr, 1024);
-      nc = 3072;
     } else {
-      // float64 keeps KC 512 as on Zen 3 rather than the L1 rule's 192: fewer K blocks mean fewer
-      // passes over a C that lives in L3. Measured on the Zen 5 EPYC, one thread, 1024^3, thread
-      // CPU time: KC 192 / MC 336 90-98 GFLOP/s, KC 512 / MC 64 111-118, KC 768 116, MC 32 or 128
-      // no better. MC then keeps the A block (MC x KC) at a quarter of L2.
+      // A deep KC rather than the L1 rule's (a B sliver in half of L1: 192 floats with a 48 KiB
+      // L1): fewer K blocks mean fewer passes over a C that lives in L3, and each pass reads and
+      // writes every C tile once more. MC keeps the A block (MC x KC) at a quarter of L2. Measured
+      // on a Zen 5 EPYC (1 MiB L2), idle, 1024^3 and 2048^3, medians of 7 runs, 3 rounds
+      // alternated: float32 KC 128 / MC 512 141-157 GFLOP/s on one thread and 280-294 on two, KC
+      // 512 / MC 64 162-174 and 248-297, KC 1024 / MC 32 189-192 and 324-369 (KC 2048 and MC 128
+      // no better); OpenBLAS's SkylakeX kernels 156-191 and 310-320 in the same sitting. float64
+      // (thread CPU time, an earlier sitting): KC 192 / MC 336 90-98, KC 512 / MC 64 111-118, KC
+      // 768 116; KC 1024 no better than 512 in the sitting above.
       mr = 8;
-      kc = 512;
+      kc = elementBytes == 4 ? 1024 : 512;
       mc = roundDown((int) (l2 / 4 / ((long) kc * elementBytes)), mr, 4 * mr, 1024);
-      nc = 2048;
+      nc = elementBytes == 4 ? 3072 : 2048;
     }
     mr = intProperty("handgrad." + op + ".mr", mr);
     kc = Math.max(1, intProperty("handgrad." + op + ".kc", kc));
@@ -307,17 +315,69 @@ public final class CpuProfile {
     boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     int hardware = module ? VectorInfo.bitSize() : 0;
     int bits = chooseBits(hardware, System.getProperty(VECTOR_BITS_PROPERTY));
+    Path cpuinfo = Path.of("/proc/cpuinfo");
     long[] caches = readCaches(Path.of("/sys/devices/system/cpu/cpu0/cache"));
-    boolean read = caches != null;
+    if (caches == null) {
+      // Some virtual machines hide sysfs's cache directory; /proc/cpuinfo still has one size.
+      caches = cachesFromCpuinfo(cpuinfo);
+    }
     return new CpuProfile(
-        readModel(Path.of("/proc/cpuinfo")),
+        readModel(cpuinfo),
         Runtime.getRuntime().availableProcessors(),
         hardware,
         bits,
-        read && caches[0] > 0 ? caches[0] : DEFAULT_L1D,
-        read && caches[1] > 0 ? caches[1] : DEFAULT_L2,
-        read && caches[2] > 0 ? caches[2] : DEFAULT_L3,
-        read && caches[0] > 0 && caches[1] > 0);
+        caches[0] > 0 ? caches[0] : DEFAULT_L1D,
+        caches[1] > 0 ? caches[1] : DEFAULT_L2,
+        caches[2] > 0 ? caches[2] : DEFAULT_L3,
+        assumedNote(caches));
+  }
+
+  /**
+   * What a benchmark header adds after the cache sizes: nothing when all three were read, else
+   * which were assumed.
+   */
+  static String assumedNote(long[] caches) {
+    String[] names = {"L1d", "L2", "L3"};
+    List<String> assumed = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      if (caches[i] <= 0) {
+        assumed.add(names[i]);
+      }
+    }
+    if (assumed.isEmpty()) {
+      return "";
+    }
+    if (assumed.size() == 3) {
+      return " (assumed)";
+    }
+    return " (" + String.join(", ", assumed) + " assumed)";
+  }
+
+  /**
+   * Cache sizes from a cpuinfo file when sysfs has none: its "cache size" line is the L2 of one
+   * core on AMD processors (e.g. "1024 KB" on Zen 5) and the shared L3 on Intel ones; the other
+   * levels stay 0 (unknown), as does everything for other vendors or an unreadable file.
+   */
+  static long[] cachesFromCpuinfo(Path cpuinfo) {
+    long[] sizes = new long[3];
+    String vendor = cpuinfoField(cpuinfo, "vendor_id");
+    String size = cpuinfoField(cpuinfo, "cache size");
+    if (vendor == null || size == null) {
+      return sizes;
+    }
+    long bytes;
+    try {
+      // "1024 KB": the unit's first letter is what parseSize reads.
+      bytes = parseSize(size.replace(" ", "").replaceAll("(?i)b$", ""));
+    } catch (RuntimeException e) {
+      return sizes;
+    }
+    if (vendor.equals("AuthenticAMD")) {
+      sizes[1] = bytes;
+    } else if (vendor.equals("GenuineIntel")) {
+      sizes[2] = bytes;
+    }
+    return sizes;
   }
 
   /**
@@ -385,17 +445,23 @@ public final class CpuProfile {
 
   /** The first "model name" of a cpuinfo file, or "unknown". */
   static String readModel(Path cpuinfo) {
+    String model = cpuinfoField(cpuinfo, "model name");
+    return model == null ? "unknown" : model;
+  }
+
+  /** The first value of a field of a cpuinfo file, or null (no such field, or not Linux). */
+  private static String cpuinfoField(Path cpuinfo, String field) {
     try {
       List<String> lines = Files.readAllLines(cpuinfo, StandardCharsets.UTF_8);
       for (String line : lines) {
         int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equals("model name")) {
+        if (colon > 0 && line.substring(0, colon).trim().equals(field)) {
           return line.substring(colon + 1).trim();
         }
       }
     } catch (IOException | RuntimeException e) {
-      // Not Linux: the model stays unknown.
+      // Not Linux: unknown.
     }
-    return "unknown";
+    return null;
   }
 }

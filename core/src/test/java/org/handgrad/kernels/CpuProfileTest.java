@@ -47,21 +47,19 @@ class CpuProfileTest {
 
   @Test
   void gemmShapes256KeepTheZen3TuningAnd512FollowTheCaches() {
-    long l1 = 48 << 10;
     long l2 = 1 << 20;
     assertEquals(
-        new CpuProfile.GemmShape(5, 256, 140, 3072), CpuProfile.gemmShape("t", 4, 256, l1, l2));
+        new CpuProfile.GemmShape(5, 256, 140, 3072), CpuProfile.gemmShape("t", 4, 256, l2));
+    assertEquals(new CpuProfile.GemmShape(5, 512, 40, 2048), CpuProfile.gemmShape("t", 8, 256, l2));
+    // 512 bits: 8 rows, a deep KC, the A block (MC x KC) in a quarter of L2.
     assertEquals(
-        new CpuProfile.GemmShape(5, 512, 40, 2048), CpuProfile.gemmShape("t", 8, 256, l1, l2));
-    CpuProfile.GemmShape s = CpuProfile.gemmShape("t", 4, 512, l1, l2);
-    assertEquals(8, s.mr());
-    // B sliver (KC x 32 floats) in half of L1; A block (MC x KC) in half of L2.
-    assertTrue(s.kc() * 32L * 4 <= l1 / 2, s.toString());
-    assertTrue(s.mc() * (long) s.kc() * 4 <= l2 / 2, s.toString());
-    assertEquals(0, s.mc() % 8);
-    assertEquals(new CpuProfile.GemmShape(8, 192, 680, 3072), s);
+        new CpuProfile.GemmShape(8, 1024, 64, 3072), CpuProfile.gemmShape("t", 4, 512, l2));
+    assertEquals(new CpuProfile.GemmShape(8, 512, 64, 2048), CpuProfile.gemmShape("t", 8, 512, l2));
     assertEquals(
-        new CpuProfile.GemmShape(8, 512, 64, 2048), CpuProfile.gemmShape("t", 8, 512, l1, l2));
+        new CpuProfile.GemmShape(8, 1024, 32, 3072), CpuProfile.gemmShape("t", 4, 512, 512 << 10));
+    // A tiny L2 still leaves four tiles of rows.
+    assertEquals(
+        new CpuProfile.GemmShape(8, 1024, 32, 3072), CpuProfile.gemmShape("t", 4, 512, 64 << 10));
   }
 
   @Test
@@ -89,6 +87,32 @@ class CpuProfileTest {
     assertEquals("unknown", CpuProfile.readModel(dir.resolve("missing")));
     assertEquals(512, CpuProfile.parseSize("512"));
     assertEquals(2L << 20, CpuProfile.parseSize("2M"));
+  }
+
+  @Test
+  void cpuinfoGivesTheL2OnAmdAndTheL3OnIntelWhenSysfsHasNoCaches(@TempDir Path dir)
+      throws IOException {
+    Path amd = dir.resolve("amd");
+    Files.writeString(
+        amd,
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n"
+            + "model name\t: AMD EPYC\ncache size\t: 1024 KB\n");
+    assertArrayEquals(new long[] {0, 1 << 20, 0}, CpuProfile.cachesFromCpuinfo(amd));
+    Path intel = dir.resolve("intel");
+    Files.writeString(
+        intel, "vendor_id\t: GenuineIntel\nmodel name\t: Intel Xeon\ncache size\t: 107520 KB\n");
+    assertArrayEquals(new long[] {0, 0, 107520L << 10}, CpuProfile.cachesFromCpuinfo(intel));
+    Path other = dir.resolve("other");
+    Files.writeString(other, "vendor_id\t: HygonGenuine\ncache size\t: 512 KB\n");
+    assertArrayEquals(new long[3], CpuProfile.cachesFromCpuinfo(other));
+    Path garbled = dir.resolve("garbled");
+    Files.writeString(garbled, "vendor_id\t: AuthenticAMD\ncache size\t: lots\n");
+    assertArrayEquals(new long[3], CpuProfile.cachesFromCpuinfo(garbled));
+    assertArrayEquals(new long[3], CpuProfile.cachesFromCpuinfo(dir.resolve("missing")));
+
+    assertEquals("", CpuProfile.assumedNote(new long[] {48 << 10, 1 << 20, 32 << 20}));
+    assertEquals(" (L1d, L3 assumed)", CpuProfile.assumedNote(new long[] {0, 1 << 20, 0}));
+    assertEquals(" (assumed)", CpuProfile.assumedNote(new long[3]));
   }
 
   private static void writeCache(Path index, int level, String type, String size)
