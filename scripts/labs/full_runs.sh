@@ -18,11 +18,7 @@ if [ "${1:-}" = "--runs" ]; then
 fi
 mkdir -p "$runs" "$root/docs/images/labs"
 handgrad() {
-  if [ -n "${HANDGRAD_JAR:-}" ]; then
-    java -XX:+UseParallelGC --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@" 2> >(grep -v 'incubator modules' >&2)
-  else
-    "$root/handgrad" "$@"
-  fi
+  "$root/handgrad" "$@" 2> >(grep -v 'incubator modules' >&2)
 }
 if [ "$#" -gt 0 ]; then
   labs=("$@")

@@ -23,11 +23,7 @@ if [ "${1:-}" = "--runs" ]; then
 fi
 mkdir -p "$runs"
 handgrad() {
-  if [ -n "${HANDGRAD_JAR:-}" ]; then
-    java -XX:+UseParallelGC --add-modules jdk.incubator.vector -jar "$HANDGRAD_JAR" "$@"
-  else
-    "$root/handgrad" "$@"
-  fi
+  "$root/handgrad" "$@"
 }
 # The newest finished run named $1, or nothing.
 done_run() {
