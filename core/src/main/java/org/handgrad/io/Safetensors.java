@@ -403,6 +403,25 @@ public final class Safetensors {
     Npy.writeAtomically(file, out -> out.write(bytes));
   }
 
+  /**
+   * The entries whose names start with a prefix, under their names without it, in their order: one
+   * part of a file that holds several state dicts ("optim.g.step" -> "step" for "optim.g.").
+   *
+   * @param tensors tensors by name
+   * @param prefix the part's prefix, e.g. "optim.g."
+   * @return a new map; the tensors are not copied
+   */
+  public static Map<String, Tensor> withPrefix(Map<String, Tensor> tensors, String prefix) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    tensors.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            out.put(k.substring(prefix.length()), v);
+          }
+        });
+    return out;
+  }
+
   /** Writes tensors without metadata. */
   public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
     write(file, tensors, Map.of());

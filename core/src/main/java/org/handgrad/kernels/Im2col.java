@@ -57,6 +57,10 @@ public final class Im2col {
       im2colScalar(cols, colsOff, x, xOff, C, H, W, KH, KW, S, P, HO, WO);
       return;
     }
+    if (S == 1 && HO == H && WO == W) {
+      im2colSame(cols, colsOff, x, xOff, C, H, W, KH, KW, P);
+      return;
+    }
     int hw = HO * WO;
     for (int c = 0; c < C; c++) {
       for (int kh = 0; kh < KH; kh++) {
@@ -85,6 +89,55 @@ public final class Im2col {
             }
             for (int i = dst + hi; i < dst + WO; i++) {
               cols[i] = 0f;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * im2col for "same" convolutions (stride 1, output as large as the input: 2P = KH - 1 = KW - 1,
+   * the 3x3 pad-1 and 7x7 pad-3 layers). Row (c, kh, kw) of the column matrix is then the image
+   * plane shifted by (kh - P, kw - P), zero where the shift leaves it: element {@code ho*W + wo}
+   * reads the plane at {@code ho*W + wo + (kh - P)*W + (kw - P)}. So the stretch from the first
+   * element that reads inside the plane to the last is one copy, after which the few entries in it
+   * that wrapped into a neighbouring image row are set to zero, as are the rows and columns outside
+   * it. A 28-pixel-wide image takes one copy per (c, kh, kw) instead of one per output row.
+   */
+  private static void im2colSame(
+      float[] cols, int colsOff, float[] x, int xOff, int C, int H, int W, int KH, int KW, int P) {
+    int hw = H * W;
+    for (int c = 0; c < C; c++) {
+      int plane = xOff + c * hw;
+      for (int kh = 0; kh < KH; kh++) {
+        int dh = kh - P;
+        // Output rows [h0, h1) and columns [w0, w1) read inside the plane.
+        int h0 = Math.max(0, -dh);
+        int h1 = Math.min(H, H - dh);
+        for (int kw = 0; kw < KW; kw++) {
+          int dw = kw - P;
+          int w0 = Math.max(0, -dw);
+          int w1 = Math.min(W, W - dw);
+          int row = colsOff + ((c * KH + kh) * KW + kw) * hw;
+          if (h0 >= h1 || w0 >= w1) {
+            Arrays.fill(cols, row, row + hw, 0f);
+            continue;
+          }
+          int first = h0 * W + w0;
+          int end = (h1 - 1) * W + w1;
+          Arrays.fill(cols, row, row + first, 0f);
+          System.arraycopy(x, plane + first + dh * W + dw, cols, row + first, end - first);
+          Arrays.fill(cols, row + end, row + hw, 0f);
+          // Inside the copied stretch, the columns outside [w0, w1) came from the next or the
+          // previous image row.
+          for (int ho = h0; ho < h1; ho++) {
+            int r = row + ho * W;
+            for (int wo = 0; wo < w0; wo++) {
+              cols[r + wo] = 0f;
+            }
+            for (int wo = w1; wo < W; wo++) {
+              cols[r + wo] = 0f;
             }
           }
         }

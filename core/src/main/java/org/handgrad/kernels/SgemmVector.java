@@ -21,7 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * B into NR-column slivers stored row by row (NR floats per p), so the micro-kernel reads both with
  * unit stride whatever the original layout; that is also where the transposes are absorbed. Slivers
  * at the edges are zero-padded to full MR / NR, so the micro-kernel always runs full tiles and only
- * the final write to C is trimmed.
+ * the final write to C is trimmed. With the 8-row kernel, a block of at most {@link #DIRECT_B_ROWS}
+ * rows reads B stored (k, n) in place instead ({@link #kernel8Direct}).
  *
  * <p>The micro-kernel is 5 x 16: ten 8-lane accumulators (enough independent FMA chains to cover
  * the FMA latency on both pipes), two B vectors and broadcast A values. 6 x 16 (twelve
@@ -64,6 +65,19 @@ final class SgemmVector {
   static final int KC = CpuProfile.current().sgemm().kc();
   static final int MC = CpuProfile.current().sgemm().mc();
   static final int NC = CpuProfile.current().sgemm().nc();
+
+  /**
+   * Row blocks of at most this many rows (four 8-row tiles) read B in place when B is stored (k,
+   * n), with the 8-row kernel: each B sliver then serves only a few tiles, too few to repay copying
+   * it. This is the shape of a convolution's per-image GEMMs (16 to 32 filters against a column
+   * matrix hundreds of pixels wide), where packing B cost about as much as the arithmetic. Not when
+   * B's rows are a multiple of 1 KiB apart (256 floats: 16 x 16 or 32 x 32 images): the rows of a
+   * sliver then fall into a few L1 sets and evict each other. In one sitting of three alternated
+   * rounds (Zen 5) the CS231n check shape, whose rows are 256 floats apart, ran 3.5-4.0 ms in place
+   * against 2.0-3.2 ms packed; a later sitting timed 3.3-3.7 ms for the packed path alone, so the
+   * rule rests on that sitting and on the cache-set argument.
+   */
+  static final int DIRECT_B_ROWS = 32;
 
   /**
    * Largest packed copy of all of op(A) for the chunked column split (16M elements: 64 MiB of
@@ -237,13 +251,21 @@ final class SgemmVector {
     int mcMax = GemmBlocking.evenBlock(i1 - i0, MC, MR);
     s.reserve(mcMax, Math.min(NC, j1 - j0), kcMax);
     float[] aBuf = aAll != null ? aAll : s.aPack;
+    // Few rows: the full B slivers are read where they lie, only a ragged last one is packed (at
+    // the start of bPack). The sums run in the same order either way.
+    boolean direct = MR == 8 && !transB && i1 - i0 <= DIRECT_B_ROWS && ldb % 256 != 0;
     for (int jc = j0; jc < j1; jc += NC) {
       int nc = Math.min(NC, j1 - jc);
+      int full = direct ? nc / NR * NR : 0;
       for (int pc = 0; pc < k; pc += kcMax) {
         int kc = Math.min(kcMax, k - pc);
         // Later K blocks add onto what the first one wrote.
         float betaK = pc == 0 ? beta : 1f;
-        packB(s.bPack, b, bOff, ldb, transB, pc, jc, kc, nc);
+        if (!direct) {
+          packB(s.bPack, b, bOff, ldb, transB, pc, jc, kc, nc);
+        } else if (full < nc) {
+          packRows(s.bPack, b, bOff, ldb, pc, jc + full, kc, nc - full);
+        }
         for (int ic = i0; ic < i1; ic += mcMax) {
           int mc = Math.min(mcMax, i1 - ic);
           int aBase = 0;
@@ -255,10 +277,13 @@ final class SgemmVector {
           for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
-              if (MR == 8) {
-                kernel8(kc, aBuf, aBase + ir / MR * AS * kc, s.bPack, jr * kc, s.tile);
+              int ai = aBase + ir / MR * AS * kc;
+              if (jr < full) {
+                kernel8Direct(kc, aBuf, ai, b, bOff + pc * ldb + jc + jr, ldb, s.tile);
+              } else if (MR == 8) {
+                kernel8(kc, aBuf, ai, s.bPack, (jr - full) * kc, s.tile);
               } else {
-                kernel(kc, aBuf, aBase + ir / MR * AS * kc, s.bPack, jr * kc, s.tile);
+                kernel(kc, aBuf, ai, s.bPack, jr * kc, s.tile);
               }
               store(
                   s.tile,
@@ -464,6 +489,77 @@ final class SgemmVector {
       int pb = bi + p * NR;
       FloatVector b0 = FloatVector.fromArray(S, bp, pb);
       FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+      FloatVector av = FloatVector.broadcast(S, ap[pa]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, ap[pa + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, ap[pa + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, ap[pa + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, ap[pa + 4]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, ap[pa + 5]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(S, ap[pa + 6]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(S, ap[pa + 7]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, L);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + L);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + L);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + L);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + L);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + L);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + L);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + L);
+  }
+
+  /**
+   * {@link #kernel8} reading B in place: row p of the 32-column sliver starts at {@code bi + p *
+   * ldb} of B stored (k, n), instead of at {@code bi + p * NR} of a packed copy. The same FMAs in
+   * the same order, so the same sums.
+   */
+  private static void kernel8Direct(
+      int kc, float[] ap, int ai, float[] b, int bi, int ldb, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S);
+    FloatVector c61 = FloatVector.zero(S);
+    FloatVector c70 = FloatVector.zero(S);
+    FloatVector c71 = FloatVector.zero(S);
+    int pb = bi;
+    for (int p = 0; p < kc; p++, pb += ldb) {
+      int pa = ai + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, pb);
+      FloatVector b1 = FloatVector.fromArray(S, b, pb + L);
       FloatVector av = FloatVector.broadcast(S, ap[pa]);
       c00 = av.fma(b0, c00);
       c01 = av.fma(b1, c01);

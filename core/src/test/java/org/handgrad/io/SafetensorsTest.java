@@ -42,6 +42,22 @@ class SafetensorsTest {
   }
 
   @Test
+  void withPrefixKeepsOnePartUnderShortNamesInOrder() {
+    Tensor a = Tensor.zeros(DType.FLOAT32, 2);
+    Tensor b = Tensor.zeros(DType.FLOAT32, 3);
+    Tensor c = Tensor.zeros(DType.FLOAT32, 1);
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    all.put("optim.g.step", a);
+    all.put("optim.d.step", c);
+    all.put("optim.g.m.w", b);
+    all.put("g.w", c);
+    Map<String, Tensor> g = Safetensors.withPrefix(all, "optim.g.");
+    assertEquals(List.of("step", "m.w"), new ArrayList<>(g.keySet()));
+    assertTrue(g.get("step") == a && g.get("m.w") == b, "the tensors themselves, not copies");
+    assertTrue(Safetensors.withPrefix(all, "nothing.").isEmpty());
+  }
+
+  @Test
   void readsAFileWrittenFromTheSpecByPython() throws IOException {
     byte[] bytes;
     try (InputStream in =

@@ -75,6 +75,16 @@ class GemmTest {
         cases.add(new GemmCase(127, 61, 13, ta, tb, 5));
       }
     }
+    // Few rows with B stored (k, n): the 8-row kernel reads whole B slivers in place and packs
+    // only a ragged last one (SgemmVector.DIRECT_B_ROWS); one and two K blocks, padded rows.
+    for (int m : new int[] {1, 8, 25, SgemmVector.DIRECT_B_ROWS, SgemmVector.DIRECT_B_ROWS + 1}) {
+      for (int n : new int[] {32, 95, 256}) { // 256: rows 1 KiB apart, packed after all
+        for (int k : new int[] {27, SgemmVector.KC + 1}) {
+          cases.add(new GemmCase(m, n, k, false, false, 2));
+          cases.add(new GemmCase(m, n, k, true, false, 0));
+        }
+      }
+    }
     // The dot-product kernel (NT, small C, deep k): m and n around its 3 x 3 register block, k
     // around the lanes and its k blocks (1024 float, 512 double), padded leading dimensions.
     int[] sides = {1, 2, 3, 4, 5, 7, 13, 32};

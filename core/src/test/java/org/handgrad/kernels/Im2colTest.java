@@ -22,7 +22,16 @@ class Im2colTest {
     {3, 3, 3, 3, 3, 3, 3},
     {1, 17, 5, 7, 1, 1, 3},
     {2, 9, 9, 1, 1, 2, 0},
-    {1, 6, 7, 4, 5, 1, 0}
+    {1, 6, 7, 4, 5, 1, 0},
+    // "same" convolutions (stride 1, output as large as the input): im2col's one-copy path, with
+    // kernels wider and taller than the image too
+    {2, 28, 28, 3, 3, 1, 1},
+    {1, 12, 9, 7, 7, 1, 3},
+    {3, 4, 5, 3, 3, 1, 1},
+    {1, 2, 2, 5, 5, 1, 2},
+    {2, 1, 3, 3, 3, 1, 1},
+    {1, 3, 1, 3, 3, 1, 1},
+    {1, 5, 4, 3, 1, 1, 1}
   };
 
   private static int out(int size, int k, int s, int p) {

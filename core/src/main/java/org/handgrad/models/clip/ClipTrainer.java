@@ -291,20 +291,9 @@ public final class ClipTrainer {
     Path opt = dir.resolve(OPTIMIZER_FILE);
     if (Files.exists(opt)) {
       Map<String, Tensor> all = Safetensors.read(opt).tensors();
-      tr.decay.loadStateDict(part(all, "decay."), tr.decayed);
-      tr.noDecay.loadStateDict(part(all, "no_decay."), tr.notDecayed);
+      tr.decay.loadStateDict(Safetensors.withPrefix(all, "decay."), tr.decayed);
+      tr.noDecay.loadStateDict(Safetensors.withPrefix(all, "no_decay."), tr.notDecayed);
     }
     return tr;
-  }
-
-  private static Map<String, Tensor> part(Map<String, Tensor> all, String prefix) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    all.forEach(
-        (k, v) -> {
-          if (k.startsWith(prefix)) {
-            out.put(k.substring(prefix.length()), v);
-          }
-        });
-    return out;
   }
 }

@@ -203,8 +203,8 @@ public final class GanTrainer {
     Map<String, Tensor> t = c.tensors();
     assign(file, t, G, gan.generatorParameters(), gan.generator().buffers());
     assign(file, t, D, gan.discriminatorParameters(), gan.discriminator().buffers());
-    optG.loadStateDict(prefixed(t, "optim.g."), gan.generatorParameters());
-    optD.loadStateDict(prefixed(t, "optim.d."), gan.discriminatorParameters());
+    optG.loadStateDict(Safetensors.withPrefix(t, "optim.g."), gan.generatorParameters());
+    optD.loadStateDict(Safetensors.withPrefix(t, "optim.d."), gan.discriminatorParameters());
     String[] words = meta.get("rng_state").split(",");
     long[] s = new long[words.length];
     for (int i = 0; i < s.length; i++) {
@@ -236,16 +236,5 @@ public final class GanTrainer {
       }
       b.getValue().copyFrom(v);
     }
-  }
-
-  private static Map<String, Tensor> prefixed(Map<String, Tensor> t, String prefix) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    t.forEach(
-        (k, v) -> {
-          if (k.startsWith(prefix)) {
-            out.put(k.substring(prefix.length()), v);
-          }
-        });
-    return out;
   }
 }
