@@ -71,11 +71,12 @@ final class SgemmVector {
    * n), with the 8-row kernel: each B sliver then serves only a few tiles, too few to repay copying
    * it. This is the shape of a convolution's per-image GEMMs (16 to 32 filters against a column
    * matrix hundreds of pixels wide), where packing B cost about as much as the arithmetic. Not when
-   * B's rows are a multiple of 1 KiB apart (256 floats: 16 x 16 or 32 x 32 images): the rows of a
-   * sliver then fall into a few L1 sets and evict each other. In one sitting of three alternated
-   * rounds (Zen 5) the CS231n check shape, whose rows are 256 floats apart, ran 3.5-4.0 ms in place
-   * against 2.0-3.2 ms packed; a later sitting timed 3.3-3.7 ms for the packed path alone, so the
-   * rule rests on that sitting and on the cache-set argument.
+   * B's rows are a multiple of 1 KiB apart (256 floats), a rule that stands on one measurement: the
+   * CS231n check shape (rows 256 floats apart, k = 25 and 27) ran faster packed in every one of
+   * seven alternated rounds on a Zen 5 (fwd+bwd 3.4-3.7 against 3.7-4.1 ms in the last four). The
+   * reason first supposed, rows falling into a few L1 sets, does not hold: the 7x7 layer on 32x32
+   * images (rows 1024 floats apart) ran its GEMMs faster in place in three of those four rounds
+   * (14.0-16.1 against 15.9-16.7 ms). It keeps the packed path for that layer too.
    */
   static final int DIRECT_B_ROWS = 32;
 
