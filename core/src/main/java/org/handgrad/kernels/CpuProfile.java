@@ -25,9 +25,9 @@ import java.util.Locale;
  * tiles, 5 x 8 double tiles, the blocks in {@link SgemmVector} and {@link DgemmVector}). With
  * 512-bit vectors (32 registers) the tile grows to 8 rows (8 x 32 floats, 8 x 16 doubles: sixteen
  * accumulators, two B vectors and a broadcast, 19 of the 32 registers), with a deep K block
- * (measured: the analytical rule of Low et al., ACM TOMS 2016, a B sliver in half of L1, ran
- * float32 15-25% slower on a Zen 5 EPYC, see {@link #gemmShape}) and an A block (MC x KC) in a
- * quarter of L2. L1 is read for the record only.
+ * (measured: the analytical rule of Low et al., ACM TOMS 2016, a B sliver in half of L1, gave KC
+ * 128 with the 32 KiB L1 assumed on a Zen 5 EPYC and ran float32 9-27% slower there, see {@link
+ * #gemmShape}) and an A block (MC x KC) in a quarter of L2. L1 is read for the record only.
  *
  * <p>System properties (read once, so the JIT sees constants):
  *

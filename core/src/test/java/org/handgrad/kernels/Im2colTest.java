@@ -31,7 +31,7 @@ class Im2colTest {
     {1, 2, 2, 5, 5, 1, 2},
     {2, 1, 3, 3, 3, 1, 1},
     {1, 3, 1, 3, 3, 1, 1},
-    {1, 5, 4, 3, 1, 1, 1}
+    {1, 5, 4, 5, 5, 1, 2}
   };
 
   private static int out(int size, int k, int s, int p) {
