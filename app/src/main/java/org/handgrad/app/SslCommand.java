@@ -151,6 +151,20 @@ public final class SslCommand implements Runnable {
         description = "epochs between kNN evaluations, 0 = never (${DEFAULT-VALUE})")
     int knnEvery;
 
+    @Option(
+        names = "--schedule",
+        defaultValue = "constant",
+        description =
+            "simclr: constant, or cosine (linear warm-up, then a half cosine to 0)"
+                + " (${DEFAULT-VALUE})")
+    String schedule;
+
+    @Option(
+        names = "--warmup-epochs",
+        defaultValue = "0",
+        description = "simclr --schedule cosine: warm-up epochs (${DEFAULT-VALUE})")
+    int warmupEpochs;
+
     @Option(names = "--knn-bank", defaultValue = "10000", description = "(${DEFAULT-VALUE})")
     int knnBank;
 
@@ -287,6 +301,8 @@ public final class SslCommand implements Runnable {
                         batchSize == null ? 256 : batchSize,
                         temperature,
                         lr == null ? 1e-3 : lr,
+                        schedule,
+                        warmupEpochs,
                         minScale,
                         blur,
                         widths,

@@ -19,12 +19,34 @@ class SslCommandTest {
   @TempDir Path tmp;
 
   private static final String[] TINY = {
-    "--data", "shapes", "--num-train", "48", "--num-test", "24", "--epochs", "1",
-    "--batch-size", "16", "--widths", "4,8", "--projection-dim", "8", "--knn-bank", "48",
-    "--knn-queries", "24", "--log-every", "1"
+    "--data",
+    "shapes",
+    "--num-train",
+    "48",
+    "--num-test",
+    "24",
+    "--batch-size",
+    "16",
+    "--widths",
+    "4,8",
+    "--projection-dim",
+    "8",
+    "--knn-bank",
+    "48",
+    "--knn-queries",
+    "24",
+    "--log-every",
+    "1"
   };
 
+  /** A tiny run: TINY, then the extra options; one epoch unless they say otherwise. */
   private CliRun train(String... extra) {
+    if (!Arrays.asList(extra).contains("--epochs")) {
+      String[] withEpochs = Arrays.copyOf(extra, extra.length + 2);
+      withEpochs[extra.length] = "--epochs";
+      withEpochs[extra.length + 1] = "1";
+      extra = withEpochs;
+    }
     String[] args = new String[3 + TINY.length + extra.length];
     args[0] = "ssl";
     args[1] = "train";
@@ -89,6 +111,30 @@ class SslCommandTest {
   }
 
   @Test
+  void cosineScheduleWarmsUpThenDecaysToZero() throws Exception {
+    // 48 images in batches of 16: 3 steps an epoch; 1 warm-up epoch, then a 3-step half cosine.
+    CliRun r =
+        train("--epochs", "2", "--schedule", "cosine", "--warmup-epochs", "1", "--lr", "1e-3");
+    assertEquals(0, r.code(), r.all());
+    double[] lr =
+        MetricsLog.read(onlyRun().resolve("metrics.jsonl")).stream()
+            .filter(m -> "step".equals(m.get("event")))
+            .mapToDouble(m -> ((Number) m.get("lr")).doubleValue())
+            .toArray();
+    double[] expected = {
+      1e-5,
+      1e-3 * (0.01 + 0.99 / 3),
+      1e-3 * (0.01 + 0.99 * 2 / 3),
+      1e-3,
+      1e-3 * (1 + Math.cos(Math.PI / 3)) / 2,
+      1e-3 * (1 + Math.cos(2 * Math.PI / 3)) / 2
+    };
+    assertArrayEquals(expected, lr, 1e-15);
+    Map<?, ?> config = (Map<?, ?>) Json.parse(Files.readString(onlyRun().resolve("config.json")));
+    assertEquals("cosine", config.get("schedule"));
+  }
+
+  @Test
   void benchPrintsAThroughput() {
     CliRun r = train("--bench", "2");
     assertEquals(0, r.code(), r.all());
@@ -100,6 +146,12 @@ class SslCommandTest {
     CliRun r = train("--temperature", "0");
     assertEquals(1, r.code(), r.all());
     assertTrue(r.err().contains("--temperature must be positive, got 0.0"), r.all());
+    r = train("--schedule", "linear");
+    assertEquals(1, r.code(), r.all());
+    assertTrue(r.err().contains("--schedule must be constant or cosine, got 'linear'"), r.all());
+    r = train("--schedule", "cosine", "--warmup-epochs", "1");
+    assertEquals(1, r.code(), r.all());
+    assertTrue(r.err().contains("--warmup-epochs must be in [0, --epochs), got 1"), r.all());
     r = train("--method", "moco");
     assertEquals(2, r.code(), r.all());
     assertTrue(r.err().contains("unknown --method 'moco'"), r.all());

@@ -26,6 +26,7 @@ import org.handgrad.io.Json;
 import org.handgrad.models.ssl.KnnMonitor;
 import org.handgrad.models.ssl.simclr.SimClr;
 import org.handgrad.optim.Adam;
+import org.handgrad.optim.LrSchedule;
 import org.handgrad.optim.Optimizer;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -57,7 +58,11 @@ public final class SimClrTraining {
    * @param epochs epochs, &gt;= 1
    * @param batchSize images per step (2x views), &gt;= 2
    * @param temperature NT-Xent tau, &gt; 0
-   * @param learningRate Adam's learning rate
+   * @param learningRate Adam's learning rate (the peak rate under {@code cosine})
+   * @param schedule {@code constant}, or {@code cosine}: a linear warm-up from 1% of the rate over
+   *     {@code warmupEpochs} epochs, then a half cosine down to 0 at the end of the last epoch
+   *     (SimCLR's schedule, Chen et al. 2020, section B.1)
+   * @param warmupEpochs epochs of warm-up under {@code cosine}, in [0, epochs)
    * @param minScale smallest crop area fraction
    * @param blur SimCLR's Gaussian blur on
    * @param widths encoder stage widths
@@ -77,6 +82,8 @@ public final class SimClrTraining {
       int batchSize,
       double temperature,
       double learningRate,
+      String schedule,
+      int warmupEpochs,
       double minScale,
       boolean blur,
       int[] widths,
@@ -106,6 +113,19 @@ public final class SimClrTraining {
         throw new IllegalArgumentException(
             ERR_PREFIX + "--lr must be positive, got " + learningRate);
       }
+      if (!"constant".equals(schedule) && !"cosine".equals(schedule)) {
+        throw new IllegalArgumentException(
+            ERR_PREFIX + "--schedule must be constant or cosine, got '" + schedule + "'");
+      }
+      if (warmupEpochs < 0 || warmupEpochs >= epochs) {
+        throw new IllegalArgumentException(
+            ERR_PREFIX
+                + "--warmup-epochs must be in [0, --epochs), got "
+                + warmupEpochs
+                + " with "
+                + epochs
+                + " epochs");
+      }
       if (knnEvery < 0 || knnBank < 1 || knnQueries < 1 || logEvery < 1) {
         throw new IllegalArgumentException(
             ERR_PREFIX + "--knn-every >= 0, --knn-bank, --knn-queries and --log-every >= 1");
@@ -129,6 +149,8 @@ public final class SimClrTraining {
       m.put("batch_size", batchSize);
       m.put("temperature", temperature);
       m.put("lr", learningRate);
+      m.put("schedule", schedule);
+      m.put("warmup_epochs", warmupEpochs);
       m.put("min_scale", minScale);
       m.put("blur", blur);
       List<Integer> w = new ArrayList<>();
@@ -161,6 +183,9 @@ public final class SimClrTraining {
           ((Number) m.get("batch_size")).intValue(),
           ((Number) m.get("temperature")).doubleValue(),
           ((Number) m.get("lr")).doubleValue(),
+          // runs saved before schedules existed trained at a constant rate
+          m.containsKey("schedule") ? (String) m.get("schedule") : "constant",
+          m.containsKey("warmup_epochs") ? ((Number) m.get("warmup_epochs")).intValue() : 0,
           ((Number) m.get("min_scale")).doubleValue(),
           (Boolean) m.get("blur"),
           widths,
@@ -178,6 +203,19 @@ public final class SimClrTraining {
       Arrays.fill(blocks, 1);
       int f = widths[widths.length - 1];
       return new SimClr.Config(imageShape, widths, blocks, f, projectionDim, DType.FLOAT32, seed);
+    }
+
+    /**
+     * The learning rate as a function of the step count, for {@code stepsPerEpoch} steps an epoch.
+     */
+    LrSchedule lrSchedule(int stepsPerEpoch) {
+      if ("constant".equals(schedule)) {
+        return new LrSchedule.Constant(learningRate);
+      }
+      int total = epochs * stepsPerEpoch;
+      int warm = warmupEpochs * stepsPerEpoch;
+      LrSchedule cosine = new LrSchedule.Cosine(learningRate, 0.0, total - warm);
+      return warm == 0 ? cosine : new LrSchedule.WarmUp(warm, 0.01, cosine);
     }
 
     /** The view generator of these options. */
@@ -301,6 +339,7 @@ public final class SimClrTraining {
     }
     int steps = n / b; // the last partial batch is dropped, as SimCLR's drop_last
     ViewPipeline views = options.pipeline(train.exampleShape()[1]);
+    LrSchedule lr = options.lrSchedule(steps);
     Split bank = train.range(0, Math.min(options.knnBank(), n));
     Split queries = test.range(0, Math.min(options.knnQueries(), test.size()));
     AtomicBoolean stop = new AtomicBoolean();
@@ -358,6 +397,7 @@ public final class SimClrTraining {
           long s0 = System.nanoTime();
           Tensor x = train.x().take(0, Arrays.copyOfRange(order, step * b, step * b + b));
           Tensor v = views.twoViews(x, new SplittableRandom(mix(options.seed(), epoch, step)));
+          opt.setLearningRate(lr.lr(epoch * steps + step));
           double loss = model.trainStep(v, options.temperature());
           opt.step(model.parameters());
           if (!Double.isFinite(loss)) {
@@ -384,6 +424,7 @@ public final class SimClrTraining {
             line.put("epoch", epoch);
             line.put("step", step + 1);
             line.put("loss", loss);
+            line.put("lr", opt.learningRate());
             line.put("img_per_s", rate);
             log.note(line);
           }
