@@ -1,13 +1,16 @@
 package org.handgrad.app;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.handgrad.models.diffusion.UNet;
 import org.handgrad.models.diffusion.UNetConfig;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.Parameter;
+import org.handgrad.nn.graph.TapeProfile;
 import org.handgrad.optim.Adam;
 import org.handgrad.optim.Optimizer;
 import org.handgrad.tensor.DType;
@@ -15,15 +18,16 @@ import org.handgrad.tensor.Rng;
 import org.handgrad.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code handgrad bench unet}: the reference DDPM U-Net ({@link UNetConfig#reference()}, float32)
  * timed on the two cases of {@code shared/bench/torch_generative.py}: (1) a class-conditional DDPM
  * training step at batch 64 (q_sample with a linear beta schedule, 10% null labels, epsilon MSE
  * loss, backward, Adam lr 2e-4) and (2) one classifier-free-guided sampling step at batch 100 (two
- * U-Net forward passes, conditional and null, combined with guidance 3). The images are random (the
- * timing does not depend on them); the loss and its gradient {@code 2 (pred - eps) / numel} are
- * written here, since the diffusion processes live elsewhere.
+ * U-Net forward passes under {@link NoGrad}, conditional and null, combined with guidance 3). The
+ * images are random (the timing does not depend on them); the loss and its gradient {@code 2 (pred
+ * - eps) / numel} are written here, since the diffusion processes live elsewhere.
  */
 @Command(
     name = "unet",
@@ -38,6 +42,13 @@ final class UnetBenchCommand implements Runnable {
   private static final int STEPS = 1000;
 
   @Mixin BenchCommand.Options options;
+
+  @Option(
+      names = "--profile",
+      description =
+          "After timing, run each case --runs more times under a TapeProfile and print where the"
+              + " time goes by operation (forward and backward ms per step).")
+  boolean profile;
 
   @Override
   public void run() {
@@ -79,13 +90,15 @@ final class UnetBenchCommand implements Runnable {
     }
     double[] sink = new double[1];
     Runnable sample =
-        () -> {
-          Tensor cond = net.forward(xs, ts, ys);
-          Tensor uncond = net.forward(xs, ts, yNull);
-          // guided epsilon = uncond + w (cond - uncond), w = 3
-          Tensor guided = uncond.add(cond.sub(uncond).mul(3.0));
-          sink[0] += guided.getFlat(0);
-        };
+        () ->
+            NoGrad.run( // as torch.no_grad() in the PyTorch twin
+                () -> {
+                  Tensor cond = net.forward(xs, ts, ys);
+                  Tensor uncond = net.forward(xs, ts, yNull);
+                  // guided epsilon = uncond + w (cond - uncond), w = 3
+                  Tensor guided = uncond.add(cond.sub(uncond).mul(3.0));
+                  sink[0] += guided.getFlat(0);
+                });
     double ds = BenchCommand.medianSeconds(sample, options.warmup, options.runs);
     table.add(
         "cfg sampling step, batch 100 (2 U-Net calls)",
@@ -98,6 +111,55 @@ final class UnetBenchCommand implements Runnable {
         ds * 1000,
         loss[0],
         sink[0]);
+    if (profile) {
+      System.out.println();
+      printProfile(System.out, "ddpm train step, batch 64, Adam", train, options.runs);
+      System.out.println();
+      printProfile(
+          System.out, "cfg sampling step, batch 100 (2 U-Net calls)", sample, options.runs);
+    }
+  }
+
+  /**
+   * Runs {@code work} {@code runs} times under a {@link TapeProfile} and prints the operations by
+   * cost, per run, with the time spent outside every tape (loss, Adam, q_sample, guidance).
+   */
+  static void printProfile(PrintStream out, String name, Runnable work, int runs) {
+    long wall;
+    List<TapeProfile.Row> rows;
+    long tapeNanos;
+    try (TapeProfile p = TapeProfile.start()) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < runs; i++) {
+        work.run();
+      }
+      wall = System.nanoTime() - t0;
+      rows = p.rows();
+      tapeNanos = p.totalNanos();
+    }
+    out.printf(
+        Locale.ROOT,
+        "profile: %s, %d runs, %.1f ms per run (wall)%n",
+        name,
+        runs,
+        wall / 1e6 / runs);
+    BenchCommand.Table table =
+        new BenchCommand.Table("operation", "calls", "forward ms", "backward ms", "share");
+    for (TapeProfile.Row r : rows) {
+      table.add(
+          r.op(),
+          String.valueOf(r.forwardCalls() / runs),
+          String.format(Locale.ROOT, "%.1f", r.forwardNanos() / 1e6 / runs),
+          String.format(Locale.ROOT, "%.1f", r.backwardNanos() / 1e6 / runs),
+          String.format(Locale.ROOT, "%.1f%%", 100.0 * r.totalNanos() / wall));
+    }
+    table.add(
+        "(outside the tape)",
+        "",
+        "",
+        "",
+        String.format(Locale.ROOT, "%.1f%%", 100.0 * (wall - tapeNanos) / wall));
+    table.print(out);
   }
 
   /** One DDPM step: q_sample, forward, MSE against eps, backward, Adam; returns the loss. */

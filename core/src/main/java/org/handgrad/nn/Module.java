@@ -237,7 +237,9 @@ public abstract class Module {
    */
   protected final IllegalStateException noForward() {
     return new IllegalStateException(
-        kind() + ".backward: no cached forward pass; call forward(x) before backward(dout)");
+        kind()
+            + ".backward: no cached forward pass; call forward(x) before backward(dout), outside"
+            + " NoGrad");
   }
 
   /** The settings shown in {@link #toString()} between the parentheses, e.g. "4, 8, bias=true". */

@@ -7,8 +7,9 @@ import org.handgrad.tensor.Tensor;
  * A module over one functional pair with a typed cache {@code C}: subclasses say which {@code
  * xxxForward} to call and how to hand its grads to their parameters; this class owns the cache.
  *
- * <p>The cache is cleared before each forward, so a forward that throws (a shape error, say) cannot
- * leave an older cache behind for a later backward to use silently.
+ * <p>Under {@link NoGrad} the cache is not kept. The cache is cleared before each forward, so a
+ * forward that throws (a shape error, say) cannot leave an older cache behind for a later backward
+ * to use silently.
  *
  * @param <C> the cache record of the functional pair
  */
@@ -37,7 +38,9 @@ public abstract class PairModule<C> extends Module {
   public final Tensor forward(Tensor x) {
     cache = null;
     Forward<C> f = forwardPair(x);
-    cache = f.cache();
+    if (!NoGrad.active()) {
+      cache = f.cache();
+    }
     return f.out();
   }
 

@@ -1,6 +1,7 @@
 package org.handgrad.models.diffusion;
 
 import java.util.Arrays;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Rng;
 import org.handgrad.tensor.Tensor;
 
@@ -74,11 +75,18 @@ public final class ClassifierFreeGuidance {
    * @param x noisy images, shape (N, C, H, W)
    * @param t times as the denoiser reads them, length N
    * @param c labels and w
+   *     <p>Runs under {@link NoGrad}: nothing is kept for a backward pass.
    * @return prediction, shape (N, C, H, W)
    * @throws IllegalArgumentException for labels or w != 0 on an unconditional model, a label
    *     outside [0, numClasses()], or a label count other than N
    */
   public static Tensor predict(Tensor x, double[] t, Denoiser denoiser, Conditioning c) {
+    // a sampler never runs a backward: keep no caches
+    return NoGrad.get(() -> predictWithoutGrad(x, t, denoiser, c));
+  }
+
+  private static Tensor predictWithoutGrad(
+      Tensor x, double[] t, Denoiser denoiser, Conditioning c) {
     int n = x.shape(0);
     int[] y = c.labels();
     int classes = denoiser.numClasses();

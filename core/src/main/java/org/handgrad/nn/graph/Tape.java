@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.handgrad.nn.Module;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -58,14 +59,24 @@ public final class Tape {
 
   private record Entry(String op, Var out, Var[] inputs, Backward backward) {}
 
-  private final List<Var> vars = new ArrayList<>();
+  private int varCount;
   private final List<Entry> entries = new ArrayList<>();
   private final Map<Module, String> modules = new IdentityHashMap<>();
   private Tensor[] grads;
   private boolean backwardDone;
+  private final TapeProfile profile = TapeProfile.current();
+  private final boolean recording = !NoGrad.active();
 
-  /** An empty tape. */
-  public Tape() {}
+  /**
+   * An empty tape; it reports its timings to this thread's open {@link TapeProfile}, if any. Made
+   * inside a {@link NoGrad} scope, it keeps no entries: the forward runs, and {@link #backward} is
+   * an error.
+   */
+  public Tape() {
+    if (profile != null) {
+      profile.begin();
+    }
+  }
 
   // ---------------------------------------------------------------- leaves
 
@@ -76,7 +87,7 @@ public final class Tape {
    * @param value any tensor, not copied
    */
   public Var input(Tensor value) {
-    return newVar(value, true);
+    return newVar(value, true, "leaf");
   }
 
   /**
@@ -84,13 +95,16 @@ public final class Tape {
    * dropped. Operations reading it still run their backward, for their parameters' sake.
    */
   public Var constant(Tensor value) {
-    return newVar(value, false);
+    return newVar(value, false, "leaf");
   }
 
-  private Var newVar(Tensor value, boolean requiresGrad) {
+  /** A new Var; a profile charges the forward time since the last event to {@code op}. */
+  private Var newVar(Tensor value, boolean requiresGrad, String op) {
     checkRecording();
-    Var v = new Var(this, vars.size(), value, requiresGrad);
-    vars.add(v);
+    Var v = new Var(this, varCount++, value, requiresGrad);
+    if (profile != null) {
+      profile.forward(op);
+    }
     return v;
   }
 
@@ -115,8 +129,10 @@ public final class Tape {
     }
     // Always recorded, even when every input is a constant: the operation may own parameters
     // whose gradients its backward adds (a patch embedding reads the constant images).
-    Var v = newVar(out, true);
-    entries.add(new Entry(op, v, inputs.clone(), backward));
+    Var v = newVar(out, true, op);
+    if (recording) {
+      entries.add(new Entry(op, v, inputs.clone(), backward));
+    }
     return v;
   }
 
@@ -252,6 +268,11 @@ public final class Tape {
    */
   public void backward(Var out, Tensor dout) {
     own("backward", out);
+    if (!recording) {
+      throw new IllegalStateException(
+          "Tape.backward: this tape was made inside NoGrad and recorded nothing to replay; run"
+              + " the forward outside NoGrad to train");
+    }
     if (backwardDone) {
       throw new IllegalStateException("Tape.backward: a tape is replayed once; record a new one");
     }
@@ -263,8 +284,8 @@ public final class Tape {
               + out.value().shapeString());
     }
     backwardDone = true;
-    grads = new Tensor[vars.size()];
-    boolean[] owned = new boolean[vars.size()];
+    grads = new Tensor[varCount];
+    boolean[] owned = new boolean[varCount];
     grads[out.id()] = dout;
     for (int e = entries.size() - 1; e >= 0; e--) {
       Entry entry = entries.get(e);
@@ -276,6 +297,7 @@ public final class Tape {
       if (entry.out() != out) {
         grads[id] = null; // release intermediate gradients as soon as they are used
       }
+      long t0 = profile == null ? 0 : System.nanoTime();
       Tensor[] dins = entry.backward().apply(g);
       if (dins.length != entry.inputs().length) {
         throw new IllegalStateException(
@@ -293,6 +315,9 @@ public final class Tape {
           continue;
         }
         accumulate(entry.op(), in, dins[i], owned);
+      }
+      if (profile != null) {
+        profile.backward(entry.op(), System.nanoTime() - t0);
       }
     }
   }

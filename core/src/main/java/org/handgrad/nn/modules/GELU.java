@@ -2,6 +2,7 @@ package org.handgrad.nn.modules;
 
 import java.util.Objects;
 import org.handgrad.nn.Module;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.functional.Activations;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.tensor.Tensor;
@@ -47,13 +48,14 @@ public final class GELU extends Module {
   public Tensor forward(Tensor x) {
     exactCache = null;
     tanhCache = null;
+    boolean keep = !NoGrad.active();
     if (approximate == Approximate.NONE) {
       Forward<Activations.GeluCache> f = Activations.geluForward(x);
-      exactCache = f.cache();
+      exactCache = keep ? f.cache() : null;
       return f.out();
     }
     Forward<Activations.GeluTanhCache> f = Activations.geluTanhForward(x);
-    tanhCache = f.cache();
+    tanhCache = keep ? f.cache() : null;
     return f.out();
   }
 

@@ -1,6 +1,7 @@
 package org.handgrad.nn.modules;
 
 import org.handgrad.nn.Module;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.L2Normalize;
 import org.handgrad.tensor.Tensor;
@@ -25,7 +26,9 @@ public final class L2Norm extends Module {
   public Tensor forward(Tensor x) {
     cache = null;
     Forward<L2Normalize.Cache> f = L2Normalize.l2NormalizeForward(x);
-    cache = f.cache();
+    if (!NoGrad.active()) {
+      cache = f.cache();
+    }
     return f.out();
   }
 

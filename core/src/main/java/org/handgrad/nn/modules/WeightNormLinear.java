@@ -3,6 +3,7 @@ package org.handgrad.nn.modules;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.handgrad.nn.Module;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Forward;
 import org.handgrad.nn.functional.L2Normalize;
@@ -78,11 +79,17 @@ public final class WeightNormLinear extends Module {
               + " "
               + x.dtype().numpyName());
     }
+    normCache = null;
+    lastW = null;
+    lastX = null;
     Forward<L2Normalize.Cache> f = L2Normalize.l2NormalizeForward(weight.value().transpose());
-    normCache = f.cache();
-    lastW = f.out(); // (K, B)
-    lastX = x;
-    return x.matmul(lastW.transpose());
+    Tensor w = f.out(); // (K, B)
+    if (!NoGrad.active()) {
+      normCache = f.cache();
+      lastW = w;
+      lastX = x;
+    }
+    return x.matmul(w.transpose());
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.Parameter;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -190,5 +191,24 @@ class UNetTest {
   private static void assertMessage(String expected, Executable call) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
     assertEquals(expected, e.getMessage());
+  }
+
+  @Test
+  void underNoGradTheOutputIsTheSameAndNothingIsKeptForABackward() {
+    UNet net = new UNet(new UNetConfig(1, 8, new int[] {8, 8}, 16, 3, 4, 2, DType.FLOAT32, 0));
+    Tensor x = new org.handgrad.tensor.Rng(5).randn(DType.FLOAT32, 2, 1, 8, 8);
+    double[] t = {3, 700};
+    int[] y = {1, 3};
+    Tensor expected = net.forward(x, t, y);
+    Tensor out = NoGrad.get(() -> net.forward(x, t, y));
+    assertArrayEquals(expected.toFloatArray(), out.toFloatArray(), 0f);
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> net.backward(expected));
+    assertTrue(e.getMessage().contains("inside NoGrad"), e.getMessage());
+    // The sampler's entry point runs under NoGrad by itself, and leaves the thread as it was.
+    Tensor guided = ClassifierFreeGuidance.predict(x, t, net, new Conditioning(y, 1.0));
+    assertArrayEquals(expected.toFloatArray(), guided.toFloatArray(), 0f);
+    assertTrue(!NoGrad.active());
+    assertThrows(IllegalStateException.class, () -> net.backward(expected));
   }
 }
