@@ -8,6 +8,7 @@ import org.handgrad.models.PenultimateFeatures;
 import org.handgrad.models.metrics.FrechetDistance;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -80,7 +81,10 @@ public final class SampleQuality {
         xb = xb.to(classifier.spec().dtype());
       }
       xb = classifier.spec().preprocessing().apply(xb);
-      Tensor f = features.penultimateFeatures(xb).to(org.handgrad.tensor.DType.FLOAT64);
+      Tensor input = xb;
+      Tensor f =
+          NoGrad.get(() -> features.penultimateFeatures(input))
+              .to(org.handgrad.tensor.DType.FLOAT64);
       if (out == null) {
         out = Tensor.zeros(org.handgrad.tensor.DType.FLOAT64, n, f.shape(1));
       }

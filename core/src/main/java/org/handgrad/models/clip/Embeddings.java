@@ -2,6 +2,7 @@ package org.handgrad.models.clip;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Tensor;
 
 /** Embeds many images or texts in chunks (evaluation mode), to bound the activations' memory. */
@@ -22,7 +23,7 @@ public final class Embeddings {
     int m = images.shape(0);
     for (int s = 0; s < m; s += CHUNK) {
       Tensor x = images.slice(0, s, Math.min(m, s + CHUNK)).contiguous();
-      parts.add(model.encodeImages(x.to(model.config().dtype())));
+      parts.add(NoGrad.get(() -> model.encodeImages(x.to(model.config().dtype()))));
     }
     return Tensor.concatenate(0, parts.toArray(new Tensor[0]));
   }
@@ -37,7 +38,8 @@ public final class Embeddings {
     List<Tensor> parts = new ArrayList<>();
     int k = tokens.shape(0);
     for (int s = 0; s < k; s += CHUNK) {
-      parts.add(model.encodeTexts(tokens.slice(0, s, Math.min(k, s + CHUNK)).contiguous()));
+      Tensor chunk = tokens.slice(0, s, Math.min(k, s + CHUNK)).contiguous();
+      parts.add(NoGrad.get(() -> model.encodeTexts(chunk)));
     }
     return Tensor.concatenate(0, parts.toArray(new Tensor[0]));
   }

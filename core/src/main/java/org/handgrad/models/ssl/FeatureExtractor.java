@@ -2,6 +2,7 @@ package org.handgrad.models.ssl;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -45,7 +46,8 @@ public interface FeatureExtractor {
     int n = images.shape(0);
     List<Tensor> parts = new ArrayList<>();
     for (int s = 0; s < n; s += batchSize) {
-      Tensor f = extractor.features(images.slice(0, s, Math.min(n, s + batchSize)));
+      Tensor batch = images.slice(0, s, Math.min(n, s + batchSize));
+      Tensor f = NoGrad.get(() -> extractor.features(batch)); // evaluation: nothing kept
       if (f.ndim() != 2 || f.shape(0) != Math.min(n, s + batchSize) - s) {
         throw new IllegalArgumentException(
             "extract: the extractor returned "

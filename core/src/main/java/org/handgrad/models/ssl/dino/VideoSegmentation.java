@@ -3,6 +3,7 @@ package org.handgrad.models.ssl.dino;
 import java.util.Objects;
 import org.handgrad.data.ResizedCrop;
 import org.handgrad.models.vit.VisionTransformer;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -106,7 +107,7 @@ public final class VideoSegmentation {
     Tensor[] parts = new Tensor[(t + 3) / 4];
     for (int i = 0; i < parts.length; i++) {
       Tensor chunk = frames.slice(0, 4 * i, Math.min(t, 4 * i + 4)).contiguous();
-      parts[i] = vit.patchTokens(chunk.to(vit.config().dtype()));
+      parts[i] = NoGrad.get(() -> vit.patchTokens(chunk.to(vit.config().dtype())));
     }
     return Tensor.concatenate(0, parts);
   }
