@@ -341,6 +341,21 @@ public final class ClipCommand implements Runnable {
                 + " layers, Xiao et al.; P a power of two)")
     String stem;
 
+    @Option(
+        names = "--image-encoder",
+        defaultValue = "vit",
+        description =
+            "vit (the settings above) or resnet (a CIFAR-style ResNet of --resnet-widths, one"
+                + " basic block per stage, average pool, linear projection)")
+    String imageEncoder;
+
+    @Option(
+        names = "--resnet-widths",
+        split = ",",
+        defaultValue = "32,64,128",
+        description = "--image-encoder resnet: stage widths (${DEFAULT-VALUE})")
+    int[] resnetWidths;
+
     @Option(names = "--width", defaultValue = "64", description = "both transformers' width")
     int width;
 
@@ -396,6 +411,17 @@ public final class ClipCommand implements Runnable {
       }
     }
 
+    /** The ResNet's stage widths, or none for the ViT. */
+    private int[] resnetWidths() {
+      return switch (imageEncoder) {
+        case "vit" -> new int[0];
+        case "resnet" -> resnetWidths;
+        default ->
+            throw new IllegalArgumentException(
+                "--image-encoder: expected vit or resnet, got '" + imageEncoder + "'");
+      };
+    }
+
     private int run() throws IOException {
       PrintWriter o = parent.spec.commandLine().getOut();
       PrintWriter err = parent.spec.commandLine().getErr();
@@ -442,7 +468,8 @@ public final class ClipCommand implements Runnable {
                 embedDim,
                 DType.FLOAT32,
                 seed,
-                stem());
+                stem(),
+                resnetWidths());
         tr =
             new ClipTrainer(
                 new Clip(config),

@@ -189,6 +189,22 @@ class ClipCommandTest {
   }
 
   @Test
+  void theResNetImageEncoderIsRecordedAndABadEncoderIsAClearError() throws Exception {
+    Path dir = train(2, "--image-encoder", "resnet", "--resnet-widths", "4,8");
+    String config = Files.readString(dir.resolve("config.json"));
+    assertTrue(config.contains("\"image_encoder\": \"resnet\""), config);
+    assertTrue(Files.readString(dir.resolve("metrics.json")).contains("recall"));
+    assertEquals(0, run("train", "--out", dir.toString(), "--resume"), err.toString());
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--steps", "2"));
+    args.addAll(List.of("--out", tmp.resolve("bad").toString(), "--image-encoder", "cnn"));
+    args.addAll(List.of(TINY));
+    assertEquals(1, run(args.toArray(new String[0])));
+    assertTrue(
+        err.toString().contains("--image-encoder: expected vit or resnet, got 'cnn'"),
+        err.toString());
+  }
+
+  @Test
   void unknownWordsAndBadOptionsAreClearErrors() {
     Path dir = train(2);
     assertEquals(

@@ -7,6 +7,7 @@ import org.handgrad.nn.Module;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.ClipLoss;
 import org.handgrad.nn.graph.Tape;
+import org.handgrad.nn.graph.TapeModule;
 import org.handgrad.nn.graph.Var;
 import org.handgrad.nn.init.Init;
 import org.handgrad.tensor.DType;
@@ -17,29 +18,40 @@ import org.handgrad.tensor.Tensor;
  * image-text pairs have the highest cosine similarity in a batch.
  *
  * <pre>
- *   img = visual(images)                      (N, E)   a ViT whose head is the projection
+ *   img = visual(images)                      (N, E)   a ViT whose head is the projection, or a
+ *                                                      ResNet and a projection ({@link ResNetImageEncoder})
  *   txt = text(tokens)                        (N, E)   {@link TextEncoder}
  *   loss = ClipLoss(img, txt, logit_scale)             symmetric cross-entropy
  * </pre>
  *
  * Both encoders and the loss are recorded on one {@link Tape}; the loss is the tape's last entry
  * (two inputs, one scalar output), so one {@code tape.backward} fills every gradient. Parameters:
- * {@code visual.*} ({@link VisionTransformer}), {@code text.*} ({@link TextEncoder}) and {@code
- * logit_scale} (1,), initialised to log(1 / 0.07).
+ * {@code visual.*} ({@link VisionTransformer} or {@link ResNetImageEncoder}), {@code text.*}
+ * ({@link TextEncoder}) and {@code logit_scale} (1,), initialised to log(1 / 0.07).
  *
  * <p>Dimension letters: N batch, C H W image, T tokens, E joint embedding.
  */
 public final class Clip extends Module {
   private final ClipConfig config;
-  private final VisionTransformer visual;
+  private final TapeModule visual;
   private final TextEncoder text;
   private final Parameter logitScale;
 
   /** A freshly initialized model (weights from the config's seed). */
   public Clip(ClipConfig config) {
     this.config = Objects.requireNonNull(config, "config");
-    visual = registerModule("visual", new VisionTransformer(config.vision()));
     RandomGenerator rng = Init.rng(config.seed() * 1_000_003L + 17);
+    visual =
+        registerModule(
+            "visual",
+            config.resnetImageEncoder()
+                ? new ResNetImageEncoder(
+                    config.channels(),
+                    config.resnetWidths(),
+                    config.embedDim(),
+                    config.dtype(),
+                    Init.rng(config.seed()))
+                : new VisionTransformer(config.vision()));
     text = registerModule("text", new TextEncoder(config, rng));
     logitScale =
         registerParameter("logit_scale", Tensor.full(config.dtype(), ClipLoss.INIT_LOGIT_SCALE, 1));
@@ -50,8 +62,8 @@ public final class Clip extends Module {
     return config;
   }
 
-  /** The image encoder. */
-  public VisionTransformer visual() {
+  /** The image encoder: a {@link VisionTransformer} or a {@link ResNetImageEncoder}. */
+  public TapeModule visual() {
     return visual;
   }
 

@@ -1,5 +1,7 @@
 package org.handgrad.models.clip;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +11,9 @@ import org.handgrad.models.vit.VisionTransformer;
 import org.handgrad.tensor.DType;
 
 /**
- * The shape of a {@link Clip} model: a Vision Transformer image encoder, a Transformer text encoder
- * over a {@link org.handgrad.data.caption.Vocab}'s token ids, both projected to a joint space of
- * {@code embedDim}.
+ * The shape of a {@link Clip} model: a Vision Transformer (or ResNet) image encoder, a Transformer
+ * text encoder over a {@link org.handgrad.data.caption.Vocab}'s token ids, both projected to a
+ * joint space of {@code embedDim}.
  *
  * @param channels C of the images
  * @param imageSize H = W of the images
@@ -32,6 +34,10 @@ import org.handgrad.tensor.DType;
  * @param visionStem how the image encoder turns images into tokens: CLIP's patchify convolution or
  *     the convolutional stem of Xiao et al. (3x3 stride-2 conv-BN-ReLU layers; the patch must then
  *     be a power of two)
+ * @param resnetWidths empty for the ViT image encoder; otherwise the stage widths of a ResNet image
+ *     encoder (the CIFAR-style {@link org.handgrad.models.ssl.simclr.ResNetEncoder}, one basic
+ *     block per stage, global average pool) followed by a linear projection to {@code embedDim};
+ *     the ViT fields (patch, vision width, depth, heads, stem) are then unused
  */
 public record ClipConfig(
     int channels,
@@ -49,7 +55,8 @@ public record ClipConfig(
     int embedDim,
     DType dtype,
     long seed,
-    VisionTransformer.Stem visionStem) {
+    VisionTransformer.Stem visionStem,
+    int[] resnetWidths) {
   private static final String NAME = "clip";
 
   /** Validates every field with a message naming it. */
@@ -88,6 +95,13 @@ public record ClipConfig(
     Nets.requireAtLeast(NAME, "embed_dim", embedDim, 2);
     Nets.requireFloat(NAME, dtype);
     Objects.requireNonNull(visionStem, NAME + ": vision_stem");
+    resnetWidths = Objects.requireNonNull(resnetWidths, NAME + ": resnet_widths").clone();
+    for (int w : resnetWidths) {
+      if (w < 1) {
+        throw new IllegalArgumentException(
+            NAME + ": resnet_widths must be >= 1, got " + Arrays.toString(resnetWidths));
+      }
+    }
     if (visionStem == VisionTransformer.Stem.CONV && (patch < 2 || Integer.bitCount(patch) != 1)) {
       throw new IllegalArgumentException(
           NAME
@@ -135,7 +149,99 @@ public record ClipConfig(
         embedDim,
         dtype,
         seed,
-        VisionTransformer.Stem.PATCH);
+        VisionTransformer.Stem.PATCH,
+        new int[0]);
+  }
+
+  /**
+   * A CLIP with a ViT image encoder and the given stem.
+   *
+   * @see #ClipConfig(int, int, int, int, int, int, int, int, int, int, int, int, int, DType, long,
+   *     VisionTransformer.Stem, int[])
+   */
+  public ClipConfig(
+      int channels,
+      int imageSize,
+      int patch,
+      int visionDim,
+      int visionDepth,
+      int visionHeads,
+      int textDim,
+      int textDepth,
+      int textHeads,
+      int contextLength,
+      int vocabSize,
+      int endToken,
+      int embedDim,
+      DType dtype,
+      long seed,
+      VisionTransformer.Stem visionStem) {
+    this(
+        channels,
+        imageSize,
+        patch,
+        visionDim,
+        visionDepth,
+        visionHeads,
+        textDim,
+        textDepth,
+        textHeads,
+        contextLength,
+        vocabSize,
+        endToken,
+        embedDim,
+        dtype,
+        seed,
+        visionStem,
+        new int[0]);
+  }
+
+  /** The ResNet image encoder's stage widths (a copy); empty for the ViT. */
+  @Override
+  public int[] resnetWidths() {
+    return resnetWidths.clone();
+  }
+
+  /** Whether the image encoder is a ResNet (else a ViT). */
+  public boolean resnetImageEncoder() {
+    return resnetWidths.length > 0;
+  }
+
+  /** The same model with a ResNet image encoder of these stage widths (empty: the ViT). */
+  public ClipConfig withResnetWidths(int... widths) {
+    return new ClipConfig(
+        channels,
+        imageSize,
+        patch,
+        visionDim,
+        visionDepth,
+        visionHeads,
+        textDim,
+        textDepth,
+        textHeads,
+        contextLength,
+        vocabSize,
+        endToken,
+        embedDim,
+        dtype,
+        seed,
+        visionStem,
+        widths);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ClipConfig c && toMap().equals(c.toMap()); // every field, arrays by content
+  }
+
+  @Override
+  public int hashCode() {
+    return toMap().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ClipConfig" + toMap();
   }
 
   /**
@@ -176,7 +282,8 @@ public record ClipConfig(
         embedDim,
         newDtype,
         seed,
-        visionStem);
+        visionStem,
+        resnetWidths);
   }
 
   /** The fields by their snake_case names, for a checkpoint's JSON. */
@@ -198,12 +305,18 @@ public record ClipConfig(
     m.put("dtype", dtype.numpyName());
     m.put("seed", seed);
     m.put("vision_stem", visionStem.configName());
+    m.put("image_encoder", resnetWidths.length > 0 ? "resnet" : "vit");
+    List<Integer> widths = new ArrayList<>();
+    for (int w : resnetWidths) {
+      widths.add(w);
+    }
+    m.put("resnet_widths", widths);
     return m;
   }
 
   /**
    * The inverse of {@link #toMap}. A map without {@code vision_stem} (written before the field
-   * existed) is a patchify model.
+   * existed) is a patchify model; one without {@code resnet_widths} has a ViT image encoder.
    *
    * @throws IllegalArgumentException naming a missing field
    */
@@ -246,7 +359,20 @@ public record ClipConfig(
         i(m, "embed_dim"),
         "float64".equals(m.get("dtype")) ? DType.FLOAT64 : DType.FLOAT32,
         ((Number) m.get("seed")).longValue(),
-        VisionTransformer.Stem.parse(String.valueOf(m.getOrDefault("vision_stem", "patch"))));
+        VisionTransformer.Stem.parse(String.valueOf(m.getOrDefault("vision_stem", "patch"))),
+        widths(m.get("resnet_widths")));
+  }
+
+  private static int[] widths(Object list) {
+    if (list == null) {
+      return new int[0];
+    }
+    List<?> l = (List<?>) list;
+    int[] w = new int[l.size()];
+    for (int k = 0; k < w.length; k++) {
+      w[k] = ((Number) l.get(k)).intValue();
+    }
+    return w;
   }
 
   private static int i(Map<String, Object> m, String k) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.handgrad.data.caption.SyntheticCaptions;
@@ -109,6 +110,78 @@ class ClipTest {
     assertTrue(checked > 30, "parameters checked: " + checked);
     // logit_scale has a real gradient (not clamped at init).
     assertTrue(Math.abs(model.logitScale().grad().getFlat(0)) > 1e-6);
+  }
+
+  @Test
+  void float64GradientsWithTheResNetImageEncoderMatchCenteredDifferences() {
+    // BatchNorm normalizes with the batch's statistics in training mode, so the numeric side
+    // evaluates the training-mode loss too (trainStep), at the unperturbed gradients copied first.
+    // Gaussian images rather than rendered shapes: a flat background puts whole regions of ReLU
+    // inputs at one value, and a step across that kink moves the loss by far more than O(h^4).
+    Clip model = new Clip(tiny(DType.FLOAT64).withResnetWidths(4, 6));
+    assertTrue(model.visual() instanceof ResNetImageEncoder);
+    Rng r = new Rng(9);
+    for (Parameter p : model.parameters()) {
+      p.value().addi(r.normal(DType.FLOAT64, 0, 0.3, p.shape()));
+    }
+    ClipPairs.Batch b = shapes(4, 1).sample(4, new Rng(3));
+    Tensor x = new Rng(4).randn(DType.FLOAT64, b.images().shape());
+    model.trainStep(x, b.tokens());
+    List<Parameter> params = model.parameters();
+    List<Tensor> analytic = new ArrayList<>();
+    for (Parameter p : params) {
+      analytic.add(p.grad().copy());
+    }
+    int checked = 0;
+    for (int k = 0; k < params.size(); k++) {
+      Parameter p = params.get(k);
+      if (!p.name().startsWith("visual.")) {
+        continue; // the text side is checked with the ViT model above
+      }
+      Rng pick = new Rng(31 + k);
+      for (int c = 0; c < 3; c++) {
+        int i = pick.nextInt(0, p.size());
+        double numeric = fivePoint(() -> model.trainStep(x, b.tokens()).loss(), p.value(), i, 1e-5);
+        double a = analytic.get(k).getFlat(i);
+        double err = GradCheck.relError(numeric, a);
+        assertTrue(err < 1e-7, p.name() + "[" + i + "]: " + a + " vs " + numeric);
+      }
+      checked++;
+    }
+    assertTrue(checked >= 20, "visual parameters checked: " + checked);
+  }
+
+  @Test
+  void aResNetModelTrainsAndItsConfigAndCheckpointRoundTrip(@TempDir Path dir) throws Exception {
+    ClipConfig config = tiny(DType.FLOAT32).withResnetWidths(8, 16);
+    assertArrayEquals(new int[] {8, 16}, config.resnetWidths());
+    assertEquals(config, ClipConfig.fromMap(config.toMap()));
+    assertEquals("resnet", config.toMap().get("image_encoder"));
+    Map<String, Object> old = new java.util.LinkedHashMap<>(tiny(DType.FLOAT32).toMap());
+    old.remove("image_encoder");
+    old.remove("resnet_widths");
+    assertEquals(tiny(DType.FLOAT32), ClipConfig.fromMap(old));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> config.withResnetWidths(8, 0));
+    assertEquals("clip: resnet_widths must be >= 1, got [8, 0]", e.getMessage());
+
+    ClipPairs data = shapes(64, 5);
+    Clip model = new Clip(config);
+    ClipTrainer tr =
+        new ClipTrainer(model, VOCAB, new ClipTrainer.Options(40, 16, 3e-3, 0.05, 4, 9), Map.of());
+    ClipPairs.Batch fixed = data.sample(16, new Rng(123));
+    for (int i = 0; i < 40; i++) {
+      tr.step(data);
+    }
+    double before = tr.lossHistory().get(0);
+    double after = model.loss(fixed.images(), fixed.tokens());
+    assertTrue(after < before - 0.3, "loss " + before + " -> " + after);
+    tr.save(dir);
+    Clip loaded = ClipTrainer.load(dir).model();
+    assertEquals(config, loaded.config());
+    assertArrayEquals(
+        model.encodeImages(fixed.images()).toFloatArray(),
+        loaded.encodeImages(fixed.images()).toFloatArray());
   }
 
   private static double fivePoint(java.util.function.DoubleSupplier f, Tensor x, int i, double h) {
