@@ -2,7 +2,10 @@
 
 Same model, loss and optimizer as org.handgrad.models.clip:
   image encoder: ViT, 3x32x32, patch 8, width 64, depth 2, 4 heads, MLP 256, pre-norm, exact GELU,
-                 CLS token, final LayerNorm, Linear(64 -> 64) projection (the ViT head)
+                 CLS token, final LayerNorm, Linear(64 -> 64) projection (the ViT head);
+                 with --image-encoder resnet, the CIFAR-style ResNet of simclr_torch.py (3x3
+                 stem, one BasicBlock per stage of --resnet-widths, stride 2 from the second
+                 stage, global average pool) and Linear(F -> 64)
   text encoder:  token + learned positional embedding (T = 14, V = 30), 2 pre-norm layers of
                  width 64 with a causal mask, final LayerNorm, the feature at the first <END>
                  token (id 2), Linear(64 -> 64, no bias)
@@ -18,6 +21,7 @@ train split, one caption drawn per image; without it, random images and random c
 same shapes (the throughput does not depend on the values).
 
   /usr/bin/python3 scripts/bench/clip_torch.py [--steps 20] [--npz /tmp/synthetic_captions.npz]
+      [--image-encoder vit|resnet] [--resnet-widths 16,32,64]
 """
 import argparse
 import math
@@ -27,6 +31,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from simclr_torch import BasicBlock
 
 W, DEPTH, HEADS, E, T, V, END = 64, 2, 4, 64, 14, 30, 2
 
@@ -57,6 +63,23 @@ class Vit(nn.Module):
         for b in self.blocks:
             h = b(h)
         return self.head(self.norm(h)[:, 0])
+
+
+class ResNetImage(nn.Module):
+    def __init__(self, widths):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        blocks, cin = [], widths[0]
+        for s, w in enumerate(widths):
+            blocks.append(BasicBlock(cin, w, 2 if s > 0 else 1))
+            cin = w
+        self.blocks = nn.Sequential(*blocks)
+        self.proj = nn.Linear(widths[-1], E)
+
+    def forward(self, x):
+        h = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return self.proj(F.adaptive_avg_pool2d(h, 1).flatten(1))
 
 
 class Text(nn.Module):
@@ -91,6 +114,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--npz")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--image-encoder", choices=["vit", "resnet"], default="vit")
+    ap.add_argument("--resnet-widths", default="32,64,128")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -110,7 +135,9 @@ def main():
         caps[:, 10] = END
         caps[:, 11:] = 0
         first = {i: [i] for i in range(10000)}
-    vit, text = Vit(), Text()
+    widths = [int(w) for w in a.resnet_widths.split(",")]
+    vit = Vit() if a.image_encoder == "vit" else ResNetImage(widths)
+    text = Text()
     t = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     params = list(vit.parameters()) + list(text.parameters()) + [t]
     decay = [p for p in params if p.ndim >= 2]

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.handgrad.models.vit.VisionTransformer;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.graph.Tape;
 import org.handgrad.nn.graph.TapeModule;
@@ -55,14 +56,17 @@ public final class DinoNetwork extends TapeModule {
   }
 
   /**
-   * Head outputs without recording gradients' needs (the teacher's pass).
+   * Head outputs under {@link NoGrad}, nothing kept for a backward (the teacher's pass).
    *
    * @param x images, shape (N, C, H', W')
    * @return shape (N, K)
    */
   public Tensor outputs(Tensor x) {
-    Tape tape = new Tape();
-    return forward(tape, tape.constant(x)).value();
+    return NoGrad.get(
+        () -> {
+          Tape tape = new Tape();
+          return forward(tape, tape.constant(x)).value();
+        });
   }
 
   /** The parameters DINO trains: all but the backbone's unused classification head. */
