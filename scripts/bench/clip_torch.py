@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from simclr_torch import BasicBlock
+from simclr_torch import ResNetEncoder
 
 W, DEPTH, HEADS, E, T, V, END = 64, 2, 4, 64, 14, 30, 2
 
@@ -68,18 +68,11 @@ class Vit(nn.Module):
 class ResNetImage(nn.Module):
     def __init__(self, widths):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(widths[0])
-        blocks, cin = [], widths[0]
-        for s, w in enumerate(widths):
-            blocks.append(BasicBlock(cin, w, 2 if s > 0 else 1))
-            cin = w
-        self.blocks = nn.Sequential(*blocks)
+        self.encoder = ResNetEncoder(3, widths)
         self.proj = nn.Linear(widths[-1], E)
 
     def forward(self, x):
-        h = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        return self.proj(F.adaptive_avg_pool2d(h, 1).flatten(1))
+        return self.proj(self.encoder(x))
 
 
 class Text(nn.Module):

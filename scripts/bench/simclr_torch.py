@@ -42,8 +42,11 @@ class BasicBlock(nn.Module):
         return F.relu(h + (x if self.downsample is None else self.downsample(x)))
 
 
-class SimClr(nn.Module):
-    def __init__(self, channels, widths, proj):
+class ResNetEncoder(nn.Module):
+    """CIFAR-style ResNet: 3x3 stem, one BasicBlock per stage (stride 2 from the second), average
+    pool; as org.handgrad.models.ssl.simclr.ResNetEncoder."""
+
+    def __init__(self, channels, widths):
         super().__init__()
         self.conv1 = nn.Conv2d(channels, widths[0], 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(widths[0])
@@ -52,13 +55,21 @@ class SimClr(nn.Module):
             blocks.append(BasicBlock(cin, w, 2 if s > 0 else 1))
             cin = w
         self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        h = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return F.adaptive_avg_pool2d(h, 1).flatten(1)
+
+
+class SimClr(nn.Module):
+    def __init__(self, channels, widths, proj):
+        super().__init__()
+        self.encoder = ResNetEncoder(channels, widths)
         f = widths[-1]
         self.head = nn.Sequential(nn.Linear(f, f), nn.BatchNorm1d(f), nn.ReLU(), nn.Linear(f, proj))
 
     def forward(self, x):
-        h = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        h = F.adaptive_avg_pool2d(h, 1).flatten(1)
-        return self.head(h)
+        return self.head(self.encoder(x))
 
 
 def nt_xent(z, tau):

@@ -209,24 +209,7 @@ public record ClipConfig(
 
   /** The same model with a ResNet image encoder of these stage widths (empty: the ViT). */
   public ClipConfig withResnetWidths(int... widths) {
-    return new ClipConfig(
-        channels,
-        imageSize,
-        patch,
-        visionDim,
-        visionDepth,
-        visionHeads,
-        textDim,
-        textDepth,
-        textHeads,
-        contextLength,
-        vocabSize,
-        endToken,
-        embedDim,
-        dtype,
-        seed,
-        visionStem,
-        widths);
+    return copy(dtype, widths);
   }
 
   @Override
@@ -266,6 +249,10 @@ public record ClipConfig(
 
   /** The same model at another dtype (for float64 gradient checks). */
   public ClipConfig withDtype(DType newDtype) {
+    return copy(newDtype, resnetWidths);
+  }
+
+  private ClipConfig copy(DType newDtype, int[] widths) {
     return new ClipConfig(
         channels,
         imageSize,
@@ -283,7 +270,7 @@ public record ClipConfig(
         newDtype,
         seed,
         visionStem,
-        resnetWidths);
+        widths);
   }
 
   /** The fields by their snake_case names, for a checkpoint's JSON. */

@@ -165,18 +165,8 @@ class ClipTest {
         assertThrows(IllegalArgumentException.class, () -> config.withResnetWidths(8, 0));
     assertEquals("clip: resnet_widths must be >= 1, got [8, 0]", e.getMessage());
 
-    ClipPairs data = shapes(64, 5);
     Clip model = new Clip(config);
-    ClipTrainer tr =
-        new ClipTrainer(model, VOCAB, new ClipTrainer.Options(40, 16, 3e-3, 0.05, 4, 9), Map.of());
-    ClipPairs.Batch fixed = data.sample(16, new Rng(123));
-    for (int i = 0; i < 40; i++) {
-      tr.step(data);
-    }
-    double before = tr.lossHistory().get(0);
-    double after = model.loss(fixed.images(), fixed.tokens());
-    assertTrue(after < before - 0.3, "loss " + before + " -> " + after);
-    tr.save(dir);
+    ClipPairs.Batch fixed = trainFortyStepsLowersTheEvalLoss(model).save(dir);
     Clip loaded = ClipTrainer.load(dir).model();
     assertEquals(config, loaded.config());
     assertArrayEquals(
@@ -320,26 +310,40 @@ class ClipTest {
     }
   }
 
-  @Test
-  void aConvStemModelTrainsAndItsCheckpointKeepsTheBatchNormStatistics(@TempDir Path dir)
-      throws Exception {
-    ClipConfig conv = tinyConvStem();
+  /** A trained model and a fixed batch to evaluate it on. */
+  private record Trained(ClipTrainer trainer, ClipPairs.Batch fixed) {
+    ClipPairs.Batch save(Path dir) throws java.io.IOException {
+      trainer.save(dir);
+      return fixed;
+    }
+  }
+
+  /**
+   * 40 steps on 64 shape scenes; the loss in eval mode (running statistics; a fresh model has none
+   * to evaluate with) must end well below the first step's, so BatchNorm statistics were kept up to
+   * date as the weights moved.
+   */
+  private static Trained trainFortyStepsLowersTheEvalLoss(Clip model) {
     ClipPairs data = shapes(64, 5);
-    Clip model = new Clip(conv);
-    assertTrue(model.buffers().keySet().stream().anyMatch(k -> k.endsWith("running_mean")));
     ClipTrainer tr =
         new ClipTrainer(model, VOCAB, new ClipTrainer.Options(40, 16, 3e-3, 0.05, 4, 9), Map.of());
     ClipPairs.Batch fixed = data.sample(16, new Rng(123));
     for (int i = 0; i < 40; i++) {
       tr.step(data);
     }
-    // The loss in eval mode (running statistics; a fresh model has none to evaluate with) ends
-    // well below the first step's: the statistics were kept up to date as the weights moved.
     double before = tr.lossHistory().get(0);
     double after = model.loss(fixed.images(), fixed.tokens());
     assertTrue(after < before - 0.3, "loss " + before + " -> " + after);
+    return new Trained(tr, fixed);
+  }
 
-    tr.save(dir);
+  @Test
+  void aConvStemModelTrainsAndItsCheckpointKeepsTheBatchNormStatistics(@TempDir Path dir)
+      throws Exception {
+    ClipConfig conv = tinyConvStem();
+    Clip model = new Clip(conv);
+    assertTrue(model.buffers().keySet().stream().anyMatch(k -> k.endsWith("running_mean")));
+    ClipPairs.Batch fixed = trainFortyStepsLowersTheEvalLoss(model).save(dir);
     ClipTrainer loaded = ClipTrainer.load(dir);
     assertEquals(VisionTransformer.Stem.CONV, loaded.model().config().visionStem());
     Map<String, Tensor> want = model.buffers();
