@@ -64,7 +64,8 @@ public record ClipConfig(
     Nets.requireAtLeast(NAME, "channels", channels, 1);
     Nets.requireAtLeast(NAME, "image_size", imageSize, 1);
     Nets.requireAtLeast(NAME, "patch", patch, 1);
-    if (imageSize % patch != 0) {
+    boolean vit = resnetWidths == null || resnetWidths.length == 0; // the patch is a ViT's
+    if (vit && imageSize % patch != 0) {
       throw new IllegalArgumentException(
           NAME + ": image_size " + imageSize + " is not divisible by the patch size " + patch);
     }
@@ -102,7 +103,9 @@ public record ClipConfig(
             NAME + ": resnet_widths must be >= 1, got " + Arrays.toString(resnetWidths));
       }
     }
-    if (visionStem == VisionTransformer.Stem.CONV && (patch < 2 || Integer.bitCount(patch) != 1)) {
+    if (vit
+        && visionStem == VisionTransformer.Stem.CONV
+        && (patch < 2 || Integer.bitCount(patch) != 1)) {
       throw new IllegalArgumentException(
           NAME
               + ": the conv stem halves the image per convolution, so the patch must be a power of"
