@@ -69,19 +69,18 @@ public final class ClassifierFreeGuidance {
   /**
    * The denoiser's (guided) prediction. With labels and w not 0 or 1 the conditional and
    * unconditional passes run as one batch of 2N (x and t repeated, labels then null labels), which
-   * keeps the network's matrix products large.
+   * keeps the network's matrix products large. Runs under {@link NoGrad}: a sampler never runs a
+   * backward, so nothing is kept for one.
    *
    * @param denoiser the network
    * @param x noisy images, shape (N, C, H, W)
    * @param t times as the denoiser reads them, length N
    * @param c labels and w
-   *     <p>Runs under {@link NoGrad}: nothing is kept for a backward pass.
    * @return prediction, shape (N, C, H, W)
    * @throws IllegalArgumentException for labels or w != 0 on an unconditional model, a label
    *     outside [0, numClasses()], or a label count other than N
    */
   public static Tensor predict(Tensor x, double[] t, Denoiser denoiser, Conditioning c) {
-    // a sampler never runs a backward: keep no caches
     return NoGrad.get(() -> predictWithoutGrad(x, t, denoiser, c));
   }
 
