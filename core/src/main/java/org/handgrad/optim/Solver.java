@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.handgrad.nn.Metrics;
 import org.handgrad.nn.Model;
+import org.handgrad.nn.NoGrad;
 import org.handgrad.nn.Parameter;
 import org.handgrad.nn.functional.Labels;
 import org.handgrad.tensor.Tensor;
@@ -429,7 +430,8 @@ public final class Solver {
   }
 
   /**
-   * Predicted classes for every example, {@code argmax} of the test-mode scores.
+   * Predicted classes for every example, {@code argmax} of the test-mode scores, computed under
+   * {@link NoGrad}.
    *
    * @param x inputs, shape (N, ...)
    * @param batchSize examples per forward pass, &gt; 0
@@ -446,7 +448,8 @@ public final class Solver {
     int[] pred = new int[idx.length];
     for (int from = 0; from < idx.length; from += batchSize) {
       int count = Math.min(batchSize, idx.length - from);
-      int[] p = Metrics.argmax(model.loss(gatherRows(x, idx, from, count)));
+      Tensor batch = gatherRows(x, idx, from, count);
+      int[] p = Metrics.argmax(NoGrad.get(() -> model.loss(batch))); // nothing kept for a backward
       System.arraycopy(p, 0, pred, from, count);
     }
     return pred;

@@ -354,6 +354,7 @@ class SolverTest {
     final Parameter w = new Parameter("fc.w", Tensor.zeros(DType.FLOAT64, 2, 2));
     final double loss;
     final double grad;
+    final List<Boolean> scoresUnderNoGrad = new java.util.ArrayList<>();
 
     Scripted(double loss, double grad) {
       this.loss = loss;
@@ -367,6 +368,7 @@ class SolverTest {
 
     @Override
     public Tensor loss(Tensor x) {
+      scoresUnderNoGrad.add(org.handgrad.nn.NoGrad.active());
       return Tensor.zeros(DType.FLOAT64, x.shape(0), 2);
     }
 
@@ -376,6 +378,17 @@ class SolverTest {
       w.grad().setFlat(3, grad);
       return loss;
     }
+  }
+
+  @Test
+  void predictionsRunUnderNoGradAndLeaveItOff() {
+    Scripted model = new Scripted(1.0, 0.5);
+    Solver solver = new Solver(model, DATA, quiet().build());
+    solver.predict(DATA.xVal(), 3);
+    assertTrue(!model.scoresUnderNoGrad.isEmpty());
+    assertTrue(
+        model.scoresUnderNoGrad.stream().allMatch(b -> b), model.scoresUnderNoGrad.toString());
+    assertTrue(!org.handgrad.nn.NoGrad.active());
   }
 
   @Test
