@@ -165,32 +165,9 @@ class ClipTest {
         assertThrows(IllegalArgumentException.class, () -> config.withResnetWidths(8, 0));
     assertEquals("clip: resnet_widths must be >= 1, got [8, 0]", e.getMessage());
     // The patch belongs to the ViT: a ResNet model of 28x28 images keeps the default patch 8.
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                new ClipConfig(
-                    1,
-                    28,
-                    8,
-                    8,
-                    1,
-                    2,
-                    8,
-                    1,
-                    2,
-                    16,
-                    30,
-                    2,
-                    6,
-                    DType.FLOAT32,
-                    0,
-                    VisionTransformer.Stem.PATCH,
-                    new int[0]));
-    assertEquals("clip: image_size 28 is not divisible by the patch size 8", e.getMessage());
-    assertEquals(
-        28,
-        new ClipConfig(
+    java.util.function.Function<int[], ClipConfig> at28 =
+        widths ->
+            new ClipConfig(
                 1,
                 28,
                 8,
@@ -207,8 +184,10 @@ class ClipTest {
                 DType.FLOAT32,
                 0,
                 VisionTransformer.Stem.PATCH,
-                new int[] {4})
-            .imageSize());
+                widths);
+    e = assertThrows(IllegalArgumentException.class, () -> at28.apply(new int[0]));
+    assertEquals("clip: image_size 28 is not divisible by the patch size 8", e.getMessage());
+    assertEquals(28, at28.apply(new int[] {4}).imageSize());
 
     Clip model = new Clip(config);
     ClipPairs.Batch fixed = trainFortyStepsLowersTheEvalLoss(model).save(dir);
