@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
  *       mode) at the three-layer-convnet shapes (batch 64; 1x28x28 and 3x32x32 inputs, 32x28x28 for
  *       pooling and BatchNorm), float32, with the time of the conv's GEMM calls alone (their share
  *       of the layer) and of its im2col/col2im unrolling alone.
+ *   <li>Forward and backward of the 3x3 pad-1 convolutions of the U-Net and of the speedrun net
+ *       ({@link #SAME_3X3}), float32, batch 64, for comparison with {@code
+ *       scripts/bench/conv_torch.py}.
  *   <li>The im2col layout question: one GEMM per image versus one GEMM over the whole batch.
  * </ol>
  */
@@ -160,7 +163,15 @@ public final class BenchConvCommand implements Callable<Integer> {
     row(String.format(Locale.ROOT, "spatial batchnorm x(%d,32,28,28) fwd+bwd", batch), bn);
 
     System.out.println();
-    System.out.println("(c) forward GEMM per image vs one GEMM for the batch (GEMM only), float32");
+    System.out.println(
+        "(c) 3x3 pad 1 convs of the U-Net and the speedrun net, float32"
+            + " (scripts/bench/conv_torch.py times the same in PyTorch)");
+    for (int[] shape : SAME_3X3) {
+      same3x3(batch, shape[0], shape[1], shape[2]);
+    }
+
+    System.out.println();
+    System.out.println("(d) forward GEMM per image vs one GEMM for the batch (GEMM only), float32");
     layout(batch, 1, 28);
     layout(batch, 3, 32);
     System.out.printf(Locale.ROOT, "%n(checksum %.3g)%n", sink);
@@ -259,6 +270,27 @@ public final class BenchConvCommand implements Callable<Integer> {
     row("conv 7x7x32 pad 3, " + shape + " forward", fwd, gemmF, unrollF);
     row("conv 7x7x32 pad 3, " + shape + " backward", bwd, gemmB, unrollB);
     row("conv 7x7x32 pad 3, " + shape + " fwd+bwd", fwd + bwd, gemmF + gemmB, unrollF + unrollB);
+  }
+
+  /**
+   * (C = F, H = W) of section (c): the U-Net's three levels (32 at 28x28, 64 at 14x14 and 7x7) and
+   * the speedrun net's middle group (48 at 14x14).
+   */
+  static final int[][] SAME_3X3 = {{32, 32, 28}, {64, 64, 14}, {64, 64, 7}, {48, 48, 14}};
+
+  private void same3x3(int n, int c, int f, int hw) {
+    Tensor x = random(DType.FLOAT32, 21, n, c, hw, hw);
+    Tensor w = random(DType.FLOAT32, 22, f, c, 3, 3);
+    Tensor b = random(DType.FLOAT32, 23, f);
+    Tensor dout = random(DType.FLOAT32, 24, n, f, hw, hw);
+    ConvParam p = new ConvParam(1, 1);
+    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
+    double fwd = time(() -> Conv.convForward(x, w, b, p).out(), reps);
+    double bwd = time(() -> Conv.convBackward(dout, cache).dx(), reps);
+    String shape = String.format(Locale.ROOT, "x(%d,%d,%d,%d) w(%d,%d,3,3)", n, c, hw, hw, f, c);
+    row(shape + " forward", fwd);
+    row(shape + " backward", bwd);
+    row(shape + " fwd+bwd", fwd + bwd);
   }
 
   private void layout(int n, int c, int hw) {

@@ -204,8 +204,13 @@ public final class Conv {
    *
    * <ul>
    *   <li>{@code dw (F, C*HH*WW) += dout[n] (F, H'*W') * cols^T} (GEMM with transB);
-   *   <li>{@code dcols = w^T (C*HH*WW, F) * dout[n]} (GEMM with transA), then {@code dx[n] =
-   *       col2im(dcols)}, the adjoint of the im2col gather;
+   *   <li>dx[n] in one of two ways, the same sums in another order (see {@link #dxAsConvolution}):
+   *       <ul>
+   *         <li>{@code dcols = w^T (C*HH*WW, F) * dout[n]} (GEMM with transA), then {@code dx[n] =
+   *             col2im(dcols)}, the adjoint of the im2col gather: any stride;
+   *         <li>for stride 1, a convolution of dout[n] with the flipped filters: {@code dx[n] (C,
+   *             H*W) = wflip (C, F*HH*WW) * im2col(dout[n])}, padding {@code HH-1-pad};
+   *       </ul>
    *   <li>{@code db[f] += sum of dout[n, f]}.
    * </ul>
    *
@@ -250,12 +255,19 @@ public final class Conv {
     int chunks =
         Math.max(1, Math.min(Math.min(N, MAX_IMAGE_CHUNKS), PARTIAL_BUDGET / Math.max(1, stride)));
     Tensor partial = Tensor.zeros(dt, chunks * stride);
+    // dx as a convolution of dout: its geometry (dout's F channels, H' x W', out to H x W) and the
+    // filters flipped and transposed to (C, F*HH*WW); null for the col2im way.
+    ConvGeometry gt = dxAsConvolution(g, F) ? transposedGeometry(g, F) : null;
+    Tensor wflip = gt != null ? ConvKernels.flipTranspose(cache.w()) : null;
+    int dcolsSize = gt != null ? gt.colRows() * gt.colCols() : K * L;
+    int C = g.C(), HW = g.H() * g.W(), FK = F * g.KH() * g.KW();
     Parallel.forChunks(
         chunks,
         (weightGrad ? 2L : 1L) * N * F * K * L,
         c -> {
           Tensor cols = weightGrad ? Tensor.zeros(dt, K * L) : null; // (K, L) of one image
-          Tensor dcols = Tensor.zeros(dt, K * L); // its gradient
+          // (K, L) gradient of cols, or the (F*HH*WW, H*W) column matrix of dout[n]
+          Tensor dcols = Tensor.zeros(dt, dcolsSize);
           int p = c * stride;
           for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
             int off = n * F * L;
@@ -263,8 +275,28 @@ public final class Conv {
               ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
               TensorGemm.gemm(partial, p, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
             }
-            TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
-            ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
+            if (gt != null) {
+              ConvKernels.im2col(dcols, dy, off, gt);
+              TensorGemm.gemm(
+                  dx,
+                  n * g.imageSize(),
+                  HW,
+                  wflip,
+                  0,
+                  FK,
+                  false,
+                  dcols,
+                  0,
+                  HW,
+                  false,
+                  C,
+                  HW,
+                  FK,
+                  0);
+            } else {
+              TensorGemm.gemm(dcols, 0, L, cache.w(), 0, K, true, dy, off, L, false, K, L, F, 0);
+              ConvKernels.col2im(dx, n * g.imageSize(), dcols, 0, g);
+            }
             ConvKernels.addRowSums(partial, p + F * K, dy, off, F, L);
           }
         });
@@ -276,6 +308,41 @@ public final class Conv {
     Tensor db = Tensor.zeros(dt, F);
     ConvKernels.sumChunks(db, partial, F * K, chunks, stride);
     return new Grads(dx, dw, db);
+  }
+
+  /**
+   * Whether the backward pass computes dx as a convolution of dout with the flipped filters rather
+   * than as {@code col2im(w^T dout)}: for stride 1 with square filters and {@code pad <= HH - 1},
+   * when the image has at least {@link #DX_CONV_MIN_CHANNELS} channels.
+   *
+   * <p>Both do the same multiply-adds. With stride 1, {@code dx[n, c, h, v] = sum over f, a, b of
+   * dout[n, f, h + pad - a, v + pad - b] * w[f, c, a, b]}; renaming {@code a' = HH-1-a} (and b')
+   * makes it a convolution of dout, zero-padded by {@code HH-1-pad}, with {@code wflip[c, f, a',
+   * b'] = w[f, c, HH-1-a', WW-1-b']}, whose output is H x W again. The col2im way is a GEMM with
+   * inner dimension F that writes the (C*HH*WW, H'*W') matrix, then a scatter-add of it; the
+   * convolution way gathers dout into a column matrix of the same size with the im2col copies and
+   * runs a GEMM with inner dimension F*HH*WW that writes only dx[n]. With few image channels (the
+   * first layer: C = 1 or 3) its GEMM has C rows, too few for the 8-row micro-kernel, and the
+   * col2im way stays.
+   */
+  static boolean dxAsConvolution(ConvGeometry g, int F) {
+    return g.S() == 1
+        && g.KH() == g.KW()
+        && g.P() <= g.KH() - 1
+        && g.C() >= DX_CONV_MIN_CHANNELS
+        && F > 0;
+  }
+
+  /** The smallest image channel count for which dx is computed as a convolution. */
+  static final int DX_CONV_MIN_CHANNELS = 8;
+
+  /**
+   * Geometry of the stride-1 convolution that computes dx: "image" dout (F, H', W'), the same
+   * filter size, padding {@code HH-1-pad}, output H x W.
+   */
+  private static ConvGeometry transposedGeometry(ConvGeometry g, int F) {
+    int pt = g.KH() - 1 - g.P();
+    return new ConvGeometry(F, g.HO(), g.WO(), g.KH(), g.KW(), 1, pt, g.H(), g.W());
   }
 
   /** First image of chunk c when N images are split into {@code chunks} near-equal ranges. */

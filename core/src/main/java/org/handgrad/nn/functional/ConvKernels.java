@@ -92,6 +92,34 @@ final class ConvKernels {
     }
   }
 
+  /**
+   * The filters w (F, C, KH, KW) flipped in space and with F and C swapped: a new contiguous (C,
+   * F*KH*KW) tensor with {@code out[c, (f*KH + a)*KW + b] = w[f, c, KH-1-a, KW-1-b]}, the filters
+   * of the stride-1 convolution that carries dout back to dx.
+   */
+  static Tensor flipTranspose(Tensor w) {
+    int F = w.shape(0), C = w.shape(1), KK = w.shape(2) * w.shape(3);
+    int[] from = new int[F * C * KK]; // from[i]: the element of w that out's element i copies
+    for (int c = 0, i = 0; c < C; c++) {
+      for (int f = 0; f < F; f++) {
+        for (int k = 0; k < KK; k++) { // (a, b) -> (KH-1-a, KW-1-b) is k -> KK-1-k
+          from[i++] = w.offset() + (f * C + c) * KK + KK - 1 - k;
+        }
+      }
+    }
+    Tensor out = Tensor.zeros(w.dtype(), C, F * KK);
+    if (f32(w)) {
+      for (int i = 0; i < from.length; i++) {
+        out.floatStorage()[i] = w.floatStorage()[from[i]];
+      }
+    } else {
+      for (int i = 0; i < from.length; i++) {
+        out.doubleStorage()[i] = w.doubleStorage()[from[i]];
+      }
+    }
+    return out;
+  }
+
   /** Sets each of {@code rows} rows of length {@code len} at {@code off} to its bias value. */
   static void fillRows(Tensor out, int off, Tensor b, int rows, int len) {
     int o = out.offset() + off;

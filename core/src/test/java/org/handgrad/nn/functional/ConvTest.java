@@ -35,6 +35,37 @@ class ConvTest {
         });
   }
 
+  @ParameterizedTest(name = "N={0} {1}")
+  @CsvSource({"1, FLOAT32", "19, FLOAT32", "19, FLOAT64"})
+  void dxAsConvolutionIsBitIdenticalForAnyThreadCount(int n, DType dt) {
+    Tensor x = randn(1, dt, n, 8, 6, 6), w = randn(2, dt, 5, 8, 3, 3), b = randn(3, dt, 5);
+    Tensor dout = randn(4, dt, n, 5, 6, 6);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          Forward<Conv.Cache> f = Conv.convForward(x, w, b, new ConvParam(1, 1));
+          Conv.Grads g = Conv.convBackward(dout, f.cache());
+          return java.util.List.of(f.out(), g.dx(), g.dw(), g.db());
+        });
+  }
+
+  @ParameterizedTest(name = "C={0} F={1} k{2}x{3} s{4} p{5}: {6}")
+  @CsvSource({
+    "8, 5, 3, 3, 1, 1, true",
+    "64, 32, 1, 1, 1, 0, true",
+    "8, 5, 3, 3, 1, 2, true",
+    "7, 5, 3, 3, 1, 1, false",
+    "3, 32, 7, 7, 1, 3, false",
+    "8, 5, 3, 3, 2, 1, false",
+    "8, 5, 3, 2, 1, 1, false",
+    "8, 5, 3, 3, 1, 3, false"
+  })
+  void dxIsAConvolutionOnlyWhereTheRuleSays(
+      int c, int f, int kh, int kw, int s, int p, boolean expected) {
+    int h = 9, ho = 1 + (h + 2 * p - kh) / s, wo = 1 + (h + 2 * p - kw) / s;
+    ConvGeometry g = new ConvGeometry(c, h, h, kh, kw, s, p, ho, wo);
+    assertEquals(expected, Conv.dxAsConvolution(g, f));
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"FLOAT32", "FLOAT64"})
   void inputOnlyBackwardGivesTheSameDxAndDbWithoutDw(DType dt) {
@@ -74,7 +105,9 @@ class ConvTest {
     "conv_s1p0, FLOAT64, false",
     "conv_s1p0, FLOAT32, false",
     "conv_s1p0, FLOAT64, true",
-    "conv_s1p0, FLOAT32, true"
+    "conv_s1p0, FLOAT32, true",
+    "conv_s1p1_c8, FLOAT64, false",
+    "conv_s1p1_c8, FLOAT32, false"
   })
   void matchesPyTorch(String c, DType dt, boolean naive) {
     Tensor x = fxIn(c + "_x", dt), w = fxIn(c + "_w", dt), b = fxIn(c + "_b", dt);
@@ -102,7 +135,14 @@ class ConvTest {
     "1, 2, 6, 6, 3, 2, 2, 2, 0",
     "2, 1, 4, 5, 2, 4, 5, 1, 0",
     "1, 2, 3, 3, 2, 3, 3, 3, 3",
-    "2, 3, 31, 31, 5, 3, 3, 2, 1"
+    "2, 3, 31, 31, 5, 3, 3, 2, 1",
+    "2, 8, 7, 6, 3, 3, 3, 1, 1",
+    "1, 9, 5, 5, 4, 5, 5, 1, 0",
+    "2, 8, 4, 4, 3, 3, 3, 1, 2",
+    "1, 8, 6, 5, 2, 1, 1, 1, 0",
+    "1, 8, 3, 3, 2, 2, 2, 1, 1",
+    "2, 8, 5, 5, 3, 3, 3, 1, 3",
+    "2, 8, 9, 9, 3, 3, 3, 2, 1"
   })
   void fastMatchesNaive(int n, int c, int h, int w, int f, int hh, int ww, int s, int p) {
     Tensor x = randn(1, DType.FLOAT64, n, c, h, w);
