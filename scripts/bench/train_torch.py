@@ -7,7 +7,9 @@ on Fashion-MNIST, batch 64, Adam lr 1e-3, 2 threads, measured the same way:
     `iters` sized so a window lasts about --window seconds; the median window is reported.
 
 The models are those of /work/shared/bench/torch_anchor.py (softmax, two_layer, three_layer_cnn)
-plus "bn-cnn", the twin of org.handgrad.models.cnn.BnConvNet's default design. Lines starting with
+plus "bn-cnn", the twin of org.handgrad.models.cnn.BnConvNet's default design, and "speedrun", the
+network of speedrun_torch.py at the recipe's widths 24, 48, 96 (plain cross-entropy here, as the
+handgrad side of `bench train`). Lines starting with
 "RESULT <model> <img/s>" are read by `bench train --torch`.
 
   /usr/bin/python3 scripts/bench/train_torch.py [--models softmax,two-layer,cnn,bn-cnn]
@@ -23,6 +25,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from speedrun_torch import speedrun_net
 
 DATA = '/usr/share/datasets/fashion-mnist/'
 
@@ -52,6 +56,7 @@ MODELS = {
                                  nn.Flatten(), nn.Linear(32 * 14 * 14, 100), nn.ReLU(),
                                  nn.Linear(100, 10)),
     'bn-cnn': bn_cnn,
+    'speedrun': lambda: speedrun_net((24, 48, 96)),
 }
 
 

@@ -85,6 +85,13 @@ class GemmTest {
         }
       }
     }
+    // B stored (n, k) on the packed path (C too large for the dot kernel): packB transposes it in
+    // pieces of TRANS_PB along k; depths below, at and around multiples of the piece, ragged n.
+    int pb = SgemmVector.TRANS_PB;
+    for (int k : new int[] {pb - 1, pb, pb + 1, 2 * pb + 7, SgemmVector.KC + 3}) {
+      cases.add(new GemmCase(40, 70, k, false, true, 1));
+      cases.add(new GemmCase(9, 33, k, true, true, 0));
+    }
     // The dot-product kernel (NT, small C, deep k): m and n around its 3 x 3 register block, k
     // around the lanes and its k blocks (1024 float, 512 double), padded leading dimensions.
     int[] sides = {1, 2, 3, 4, 5, 7, 13, 32};
