@@ -402,6 +402,13 @@ public final class Tensor {
       System.arraycopy(storage(), offset, out.storage(), 0, size);
       return out;
     }
+    if (target == dtype) {
+      // A view of the same type: copyFrom's strided walk merges the axes that are contiguous in
+      // both and copies each such row with System.arraycopy (a channel slice of an (N, C, H, W)
+      // map: rows of H*W), where the walk below reads and writes element by element.
+      Elementwise.copyFrom(out, this);
+      return out;
+    }
     int[] idx = new int[shape.length];
     int p = offset;
     for (int i = 0; i < size; i++) {

@@ -185,6 +185,41 @@ class ViewsTest {
     }
   }
 
+  /**
+   * copy() of a view reads the same elements as get(): views whose trailing axes stay contiguous go
+   * run by run (slices along a leading axis, size-1 axes with any stride), the rest element by
+   * element; shapes large enough that runs pass the 16-element threshold.
+   */
+  @Property(tries = 300)
+  void copyOfAViewHoldsTheElementsItReads(@ForAll long seed) {
+    Random r = new Random(seed);
+    DType dt = Gen.pick(r, Gen.ALL);
+    int nd = 1 + r.nextInt(4);
+    int[] shape = new int[nd];
+    for (int d = 0; d < nd; d++) {
+      shape[d] = 1 + r.nextInt(d == nd - 1 ? 40 : 6);
+    }
+    Tensor x = Gen.tensor(r, dt, shape);
+    int ax = r.nextInt(nd);
+    int start = r.nextInt(shape[ax]);
+    int stop = start + 1 + r.nextInt(shape[ax] - start);
+    Tensor v = x.slice(ax, start, stop, 1 + r.nextInt(2));
+    switch (r.nextInt(4)) {
+      case 0 -> v = v.unsqueeze(r.nextInt(nd + 1));
+      case 1 -> v = v.permute(Gen.permutation(r, nd));
+      case 2 -> v = v.flip(r.nextInt(nd));
+      default -> {}
+    }
+    Tensor c = v.copy();
+    String ctx = "seed " + seed + " view " + Shapes.str(v.shape()) + " of " + Shapes.str(shape);
+    assertTrue(c.isContiguous(), ctx);
+    assertArrayEquals(Ref.values(v), Ref.values(c), ctx);
+    // a channel slice of an (N, C, H, W) feature map: runs of H*W = 49 floats
+    Tensor fm = Gen.tensor(r, DType.FLOAT32, new int[] {3, 5, 7, 7});
+    Tensor ch = fm.slice(1, 1, 4);
+    assertArrayEquals(Ref.values(ch), Ref.values(ch.copy()), "channel slice");
+  }
+
   @Test
   void writesThroughAViewReachTheBase() {
     Tensor x = Tensor.arange(DType.FLOAT32, 12).reshape(3, 4);
