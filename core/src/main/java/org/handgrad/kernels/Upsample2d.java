@@ -13,17 +13,24 @@ package org.handgrad.kernels;
 public final class Upsample2d {
   private Upsample2d() {}
 
-  /** Nearest: {@code out[p, i, j] = x[p, i / s, j / s]}. */
+  /**
+   * Nearest: {@code out[p, i, j] = x[p, i / s, j / s]}. Each input row is written once, each value
+   * s times, and the row then copied to the block's other s - 1 output rows.
+   */
   public static void nearest(
       float[] out, int outOff, float[] x, int xOff, int planes, int H, int W, int s) {
     int OW = W * s;
     int o = outOff;
-    for (int p = 0; p < planes; p++) {
-      for (int i = 0; i < H * s; i++) {
-        int row = xOff + (p * H + i / s) * W;
-        for (int j = 0; j < OW; j++) {
-          out[o++] = x[row + j / s];
+    for (int r = 0; r < planes * H; r++) { // input row r of all the planes' rows
+      int first = o;
+      for (int j = xOff + r * W, end = j + W; j < end; j++) {
+        float v = x[j];
+        for (int u = 0; u < s; u++) {
+          out[o++] = v;
         }
+      }
+      for (int t = 1; t < s; t++, o += OW) { // the other s - 1 output rows are the same
+        System.arraycopy(out, first, out, o, OW);
       }
     }
   }
@@ -33,26 +40,34 @@ public final class Upsample2d {
       double[] out, int outOff, double[] x, int xOff, int planes, int H, int W, int s) {
     int OW = W * s;
     int o = outOff;
-    for (int p = 0; p < planes; p++) {
-      for (int i = 0; i < H * s; i++) {
-        int row = xOff + (p * H + i / s) * W;
-        for (int j = 0; j < OW; j++) {
-          out[o++] = x[row + j / s];
+    for (int r = 0; r < planes * H; r++) { // input row r of all the planes' rows
+      int first = o;
+      for (int j = xOff + r * W, end = j + W; j < end; j++) {
+        double v = x[j];
+        for (int u = 0; u < s; u++) {
+          out[o++] = v;
         }
+      }
+      for (int t = 1; t < s; t++, o += OW) { // the other s - 1 output rows are the same
+        System.arraycopy(out, first, out, o, OW);
       }
     }
   }
 
-  /** Adjoint of nearest: ADDS each s x s block of dout onto its source pixel of dx. */
+  /**
+   * Adjoint of nearest: ADDS each s x s block of dout onto its source pixel of dx, in the block's
+   * row-major order (the order of the reference loop over dout).
+   */
   public static void nearestBackward(
       float[] dx, int dxOff, float[] dout, int doutOff, int planes, int H, int W, int s) {
-    int OW = W * s;
     int o = doutOff;
-    for (int p = 0; p < planes; p++) {
-      for (int i = 0; i < H * s; i++) {
-        int row = dxOff + (p * H + i / s) * W;
-        for (int j = 0; j < OW; j++) {
-          dx[row + j / s] += dout[o++];
+    for (int r = 0; r < planes * H; r++) { // input row r; its block's s output rows in order
+      int row = dxOff + r * W;
+      for (int t = 0; t < s; t++) {
+        for (int j = row; j < row + W; j++) {
+          for (int u = 0; u < s; u++) {
+            dx[j] += dout[o++];
+          }
         }
       }
     }
@@ -61,13 +76,14 @@ public final class Upsample2d {
   /** float64 adjoint of nearest upsampling. */
   public static void nearestBackward(
       double[] dx, int dxOff, double[] dout, int doutOff, int planes, int H, int W, int s) {
-    int OW = W * s;
     int o = doutOff;
-    for (int p = 0; p < planes; p++) {
-      for (int i = 0; i < H * s; i++) {
-        int row = dxOff + (p * H + i / s) * W;
-        for (int j = 0; j < OW; j++) {
-          dx[row + j / s] += dout[o++];
+    for (int r = 0; r < planes * H; r++) { // input row r; its block's s output rows in order
+      int row = dxOff + r * W;
+      for (int t = 0; t < s; t++) {
+        for (int j = row; j < row + W; j++) {
+          for (int u = 0; u < s; u++) {
+            dx[j] += dout[o++];
+          }
         }
       }
     }

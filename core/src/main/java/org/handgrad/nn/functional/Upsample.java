@@ -1,5 +1,6 @@
 package org.handgrad.nn.functional;
 
+import org.handgrad.kernels.Parallel;
 import org.handgrad.kernels.Upsample2d;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
@@ -46,11 +47,33 @@ public final class Upsample {
     Tensor out = outFor(xc, scale);
     int planes = x.shape(0) * x.shape(1), H = x.shape(2), W = x.shape(3);
     if (x.dtype() == DType.FLOAT32) {
-      Upsample2d.nearest(
-          out.floatStorage(), 0, xc.floatStorage(), xc.offset(), planes, H, W, scale);
+      forPlanes(
+          planes,
+          H * W * scale * scale,
+          (p0, p1) ->
+              Upsample2d.nearest(
+                  out.floatStorage(),
+                  p0 * H * W * scale * scale,
+                  xc.floatStorage(),
+                  xc.offset() + p0 * H * W,
+                  p1 - p0,
+                  H,
+                  W,
+                  scale));
     } else {
-      Upsample2d.nearest(
-          out.doubleStorage(), 0, xc.doubleStorage(), xc.offset(), planes, H, W, scale);
+      forPlanes(
+          planes,
+          H * W * scale * scale,
+          (p0, p1) ->
+              Upsample2d.nearest(
+                  out.doubleStorage(),
+                  p0 * H * W * scale * scale,
+                  xc.doubleStorage(),
+                  xc.offset() + p0 * H * W,
+                  p1 - p0,
+                  H,
+                  W,
+                  scale));
     }
     return new Forward<>(out, new Cache(xc, scale));
   }
@@ -69,11 +92,33 @@ public final class Upsample {
     Tensor dx = Tensor.zerosLike(x);
     int planes = x.shape(0) * x.shape(1), H = x.shape(2), W = x.shape(3), s = cache.scale();
     if (x.dtype() == DType.FLOAT32) {
-      Upsample2d.nearestBackward(
-          dx.floatStorage(), 0, g.floatStorage(), g.offset(), planes, H, W, s);
+      forPlanes(
+          planes,
+          H * W * s * s,
+          (p0, p1) ->
+              Upsample2d.nearestBackward(
+                  dx.floatStorage(),
+                  p0 * H * W,
+                  g.floatStorage(),
+                  g.offset() + p0 * H * W * s * s,
+                  p1 - p0,
+                  H,
+                  W,
+                  s));
     } else {
-      Upsample2d.nearestBackward(
-          dx.doubleStorage(), 0, g.doubleStorage(), g.offset(), planes, H, W, s);
+      forPlanes(
+          planes,
+          H * W * s * s,
+          (p0, p1) ->
+              Upsample2d.nearestBackward(
+                  dx.doubleStorage(),
+                  p0 * H * W,
+                  g.doubleStorage(),
+                  g.offset() + p0 * H * W * s * s,
+                  p1 - p0,
+                  H,
+                  W,
+                  s));
     }
     return new Grads(dx);
   }
@@ -92,11 +137,33 @@ public final class Upsample {
     Tensor out = outFor(xc, scale);
     int planes = x.shape(0) * x.shape(1), H = x.shape(2), W = x.shape(3);
     if (x.dtype() == DType.FLOAT32) {
-      Upsample2d.bilinear(
-          out.floatStorage(), 0, xc.floatStorage(), xc.offset(), planes, H, W, scale);
+      forPlanes(
+          planes,
+          H * W * scale * scale,
+          (p0, p1) ->
+              Upsample2d.bilinear(
+                  out.floatStorage(),
+                  p0 * H * W * scale * scale,
+                  xc.floatStorage(),
+                  xc.offset() + p0 * H * W,
+                  p1 - p0,
+                  H,
+                  W,
+                  scale));
     } else {
-      Upsample2d.bilinear(
-          out.doubleStorage(), 0, xc.doubleStorage(), xc.offset(), planes, H, W, scale);
+      forPlanes(
+          planes,
+          H * W * scale * scale,
+          (p0, p1) ->
+              Upsample2d.bilinear(
+                  out.doubleStorage(),
+                  p0 * H * W * scale * scale,
+                  xc.doubleStorage(),
+                  xc.offset() + p0 * H * W,
+                  p1 - p0,
+                  H,
+                  W,
+                  scale));
     }
     return new Forward<>(out, new Cache(xc, scale));
   }
@@ -115,13 +182,47 @@ public final class Upsample {
     Tensor dx = Tensor.zerosLike(x);
     int planes = x.shape(0) * x.shape(1), H = x.shape(2), W = x.shape(3), s = cache.scale();
     if (x.dtype() == DType.FLOAT32) {
-      Upsample2d.bilinearBackward(
-          dx.floatStorage(), 0, g.floatStorage(), g.offset(), planes, H, W, s);
+      forPlanes(
+          planes,
+          H * W * s * s,
+          (p0, p1) ->
+              Upsample2d.bilinearBackward(
+                  dx.floatStorage(),
+                  p0 * H * W,
+                  g.floatStorage(),
+                  g.offset() + p0 * H * W * s * s,
+                  p1 - p0,
+                  H,
+                  W,
+                  s));
     } else {
-      Upsample2d.bilinearBackward(
-          dx.doubleStorage(), 0, g.doubleStorage(), g.offset(), planes, H, W, s);
+      forPlanes(
+          planes,
+          H * W * s * s,
+          (p0, p1) ->
+              Upsample2d.bilinearBackward(
+                  dx.doubleStorage(),
+                  p0 * H * W,
+                  g.doubleStorage(),
+                  g.offset() + p0 * H * W * s * s,
+                  p1 - p0,
+                  H,
+                  W,
+                  s));
     }
     return new Grads(dx);
+  }
+
+  /**
+   * Runs a kernel over the planes in parallel chunks: planes are independent and each is computed
+   * whole by one thread, so the result does not depend on the thread count.
+   *
+   * @param planes N * C
+   * @param bigPlane elements of one upsampled plane (the work per plane)
+   * @param kernel called with each chunk's planes [p0, p1)
+   */
+  private static void forPlanes(int planes, int bigPlane, Parallel.RangeBody kernel) {
+    Parallel.forRange(planes, Math.max(1, (planes + 7) / 8), (long) planes * bigPlane, kernel);
   }
 
   private static void validate(String op, Tensor x, int scale) {

@@ -5,9 +5,12 @@ import static org.handgrad.nn.functional.ConvTesting.assertClose;
 import static org.handgrad.nn.functional.ConvTesting.fx;
 import static org.handgrad.nn.functional.ConvTesting.fxIn;
 import static org.handgrad.nn.functional.ConvTesting.fxInt;
+import static org.handgrad.nn.functional.ConvTesting.randn;
 import static org.handgrad.nn.functional.ConvTesting.tol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,60 @@ class UpsampleTest {
             : Upsample.upsampleNearestBackward(dout, f.cache()).dx();
     assertClose(k + "out", f.out(), fx(k + "out"), tol(dt));
     assertClose(k + "dx", dx, fx(k + "dx"), tol(dt));
+  }
+
+  /**
+   * Nearest against its definition, looped the naive way: {@code out[n, c, i, j] = x[n, c, i / s, j
+   * / s]}, and dx[n, c, h, w] the sum of dout over its s x s block in row-major order (so float
+   * sums agree exactly), for factors 1 to 3 and odd sizes.
+   */
+  @ParameterizedTest(name = "s={0} {1}")
+  @CsvSource({"1, FLOAT32", "2, FLOAT32", "3, FLOAT32", "2, FLOAT64", "3, FLOAT64"})
+  void nearestMatchesTheNaiveLoops(int s, DType dt) {
+    int N = 3, C = 5, H = 7, W = 5;
+    Tensor x = randn(1, dt, N, C, H, W), dout = randn(2, dt, N, C, H * s, W * s);
+    Forward<Upsample.Cache> f = Upsample.upsampleNearestForward(x, s);
+    Tensor dx = Upsample.upsampleNearestBackward(dout, f.cache()).dx();
+    for (int n = 0; n < N; n++) {
+      for (int c = 0; c < C; c++) {
+        for (int i = 0; i < H * s; i++) {
+          for (int j = 0; j < W * s; j++) {
+            assertEquals(x.get(n, c, i / s, j / s), f.out().get(n, c, i, j));
+          }
+        }
+        for (int h = 0; h < H; h++) {
+          for (int w = 0; w < W; w++) {
+            double sum = 0;
+            for (int a = 0; a < s; a++) {
+              for (int b = 0; b < s; b++) {
+                double g = dout.get(n, c, h * s + a, w * s + b);
+                sum = dt == DType.FLOAT32 ? (float) (sum + g) : sum + g;
+              }
+            }
+            assertEquals(sum, dx.get(n, c, h, w), "dx at " + n + c + h + w);
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"nearest", "bilinear"})
+  void upsamplingIsTheSameForAnyThreadCount(String mode) {
+    // 128 planes of 32 x 32 out: enough work (Parallel.MIN_PARALLEL_WORK) to be split
+    Tensor x = randn(3, DType.FLOAT32, 8, 16, 16, 16),
+        dout = randn(4, DType.FLOAT32, 8, 16, 32, 32);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          boolean bl = mode.equals("bilinear");
+          Forward<Upsample.Cache> f =
+              bl ? Upsample.upsampleBilinearForward(x, 2) : Upsample.upsampleNearestForward(x, 2);
+          Tensor dx =
+              bl
+                  ? Upsample.upsampleBilinearBackward(dout, f.cache()).dx()
+                  : Upsample.upsampleNearestBackward(dout, f.cache()).dx();
+          return List.of(f.out(), dx);
+        });
   }
 
   @Test
