@@ -49,28 +49,25 @@ public final class Upsample {
     if (x.dtype() == DType.FLOAT32) {
       forPlanes(
           planes,
-          H * W * scale * scale,
-          (p0, p1) ->
+          H,
+          W,
+          scale,
+          (n, small, big) ->
               Upsample2d.nearest(
-                  out.floatStorage(),
-                  p0 * H * W * scale * scale,
-                  xc.floatStorage(),
-                  xc.offset() + p0 * H * W,
-                  p1 - p0,
-                  H,
-                  W,
-                  scale));
+                  out.floatStorage(), big, xc.floatStorage(), xc.offset() + small, n, H, W, scale));
     } else {
       forPlanes(
           planes,
-          H * W * scale * scale,
-          (p0, p1) ->
+          H,
+          W,
+          scale,
+          (n, small, big) ->
               Upsample2d.nearest(
                   out.doubleStorage(),
-                  p0 * H * W * scale * scale,
+                  big,
                   xc.doubleStorage(),
-                  xc.offset() + p0 * H * W,
-                  p1 - p0,
+                  xc.offset() + small,
+                  n,
                   H,
                   W,
                   scale));
@@ -94,31 +91,21 @@ public final class Upsample {
     if (x.dtype() == DType.FLOAT32) {
       forPlanes(
           planes,
-          H * W * s * s,
-          (p0, p1) ->
+          H,
+          W,
+          s,
+          (n, small, big) ->
               Upsample2d.nearestBackward(
-                  dx.floatStorage(),
-                  p0 * H * W,
-                  g.floatStorage(),
-                  g.offset() + p0 * H * W * s * s,
-                  p1 - p0,
-                  H,
-                  W,
-                  s));
+                  dx.floatStorage(), small, g.floatStorage(), g.offset() + big, n, H, W, s));
     } else {
       forPlanes(
           planes,
-          H * W * s * s,
-          (p0, p1) ->
+          H,
+          W,
+          s,
+          (n, small, big) ->
               Upsample2d.nearestBackward(
-                  dx.doubleStorage(),
-                  p0 * H * W,
-                  g.doubleStorage(),
-                  g.offset() + p0 * H * W * s * s,
-                  p1 - p0,
-                  H,
-                  W,
-                  s));
+                  dx.doubleStorage(), small, g.doubleStorage(), g.offset() + big, n, H, W, s));
     }
     return new Grads(dx);
   }
@@ -139,28 +126,25 @@ public final class Upsample {
     if (x.dtype() == DType.FLOAT32) {
       forPlanes(
           planes,
-          H * W * scale * scale,
-          (p0, p1) ->
+          H,
+          W,
+          scale,
+          (n, small, big) ->
               Upsample2d.bilinear(
-                  out.floatStorage(),
-                  p0 * H * W * scale * scale,
-                  xc.floatStorage(),
-                  xc.offset() + p0 * H * W,
-                  p1 - p0,
-                  H,
-                  W,
-                  scale));
+                  out.floatStorage(), big, xc.floatStorage(), xc.offset() + small, n, H, W, scale));
     } else {
       forPlanes(
           planes,
-          H * W * scale * scale,
-          (p0, p1) ->
+          H,
+          W,
+          scale,
+          (n, small, big) ->
               Upsample2d.bilinear(
                   out.doubleStorage(),
-                  p0 * H * W * scale * scale,
+                  big,
                   xc.doubleStorage(),
-                  xc.offset() + p0 * H * W,
-                  p1 - p0,
+                  xc.offset() + small,
+                  n,
                   H,
                   W,
                   scale));
@@ -184,45 +168,44 @@ public final class Upsample {
     if (x.dtype() == DType.FLOAT32) {
       forPlanes(
           planes,
-          H * W * s * s,
-          (p0, p1) ->
+          H,
+          W,
+          s,
+          (n, small, big) ->
               Upsample2d.bilinearBackward(
-                  dx.floatStorage(),
-                  p0 * H * W,
-                  g.floatStorage(),
-                  g.offset() + p0 * H * W * s * s,
-                  p1 - p0,
-                  H,
-                  W,
-                  s));
+                  dx.floatStorage(), small, g.floatStorage(), g.offset() + big, n, H, W, s));
     } else {
       forPlanes(
           planes,
-          H * W * s * s,
-          (p0, p1) ->
+          H,
+          W,
+          s,
+          (n, small, big) ->
               Upsample2d.bilinearBackward(
-                  dx.doubleStorage(),
-                  p0 * H * W,
-                  g.doubleStorage(),
-                  g.offset() + p0 * H * W * s * s,
-                  p1 - p0,
-                  H,
-                  W,
-                  s));
+                  dx.doubleStorage(), small, g.doubleStorage(), g.offset() + big, n, H, W, s));
     }
     return new Grads(dx);
   }
 
   /**
+   * One of {@link Upsample2d}'s kernels on n planes, from element {@code small} of the (H, W)
+   * planes and element {@code big} of the (H*s, W*s) ones.
+   */
+  private interface PlaneKernel {
+    void run(int n, int small, int big);
+  }
+
+  /**
    * Runs a kernel over the planes in parallel chunks: planes are independent and each is computed
    * whole by one thread, so the result does not depend on the thread count.
-   *
-   * @param planes N * C
-   * @param bigPlane elements of one upsampled plane (the work per plane)
-   * @param kernel called with each chunk's planes [p0, p1)
    */
-  private static void forPlanes(int planes, int bigPlane, Parallel.RangeBody kernel) {
-    Parallel.forRange(planes, Math.max(1, (planes + 7) / 8), (long) planes * bigPlane, kernel);
+  private static void forPlanes(int planes, int H, int W, int s, PlaneKernel kernel) {
+    int small = H * W, big = small * s * s;
+    Parallel.forRange(
+        planes,
+        Math.max(1, (planes + 7) / 8),
+        (long) planes * big,
+        (p0, p1) -> kernel.run(p1 - p0, p0 * small, p0 * big));
   }
 
   private static void validate(String op, Tensor x, int scale) {
