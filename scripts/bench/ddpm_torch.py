@@ -15,7 +15,7 @@ training time at the end; scripts/bench/ddpm_twin_to_run.py turns that file into
   /usr/bin/python3 scripts/bench/ddpm_torch.py --method ddpm --iters 2000
   /usr/bin/python3 scripts/bench/ddpm_torch.py --method flow --iters 2000 --out flow_twin.pt
 
-Threads: 2 (torch.set_num_threads), as handgrad's bench. Run it in the same sitting as the
+Threads: 2 by default (--threads), as handgrad's bench. Run it in the same sitting as the
 handgrad run it is compared with and give the CPU and the load (uptime).
 """
 import argparse
@@ -45,9 +45,11 @@ def main():
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="state_dict file (default <method>_twin.pt)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch threads (default 2; 1 to share the machine with a handgrad run)")
     a = p.parse_args()
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     x_all = torch.tensor(ref.idx("train-images-idx3-ubyte.gz"),
                          dtype=torch.float32).unsqueeze(1) / 127.5 - 1
