@@ -91,6 +91,7 @@ class EmaTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the Swap is held only for its close(), which swaps back
   void swapPutsTheAverageInAndTheLiveWeightsBack() {
     Holder h = new Holder();
     Ema ema = new Ema(0.5, false);
