@@ -209,14 +209,8 @@ public final class BenchConvCommand implements Callable<Integer> {
 
   private void convnet(int n, int c, int hw) {
     int f = 32, k = 7;
-    Tensor x = random(DType.FLOAT32, 5, n, c, hw, hw);
-    Tensor w = random(DType.FLOAT32, 6, f, c, k, k);
-    Tensor b = random(DType.FLOAT32, 7, f);
-    Tensor dout = random(DType.FLOAT32, 8, n, f, hw, hw);
-    ConvParam p = new ConvParam(1, 3);
-    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
-    double fwd = time(() -> Conv.convForward(x, w, b, p).out(), reps);
-    double bwd = time(() -> Conv.convBackward(dout, cache).dx(), reps);
+    double[] t = timeConv(n, c, f, hw, k, 3, 5);
+    double fwd = t[0], bwd = t[1];
     // The GEMMs conv does, alone, on buffers of the same sizes: per image out = w cols
     // (F x L x K) in forward; dw += dout cols^T (F x K x L) and dcols = w^T dout (K x L x F) in
     // backward.
@@ -245,7 +239,8 @@ public final class BenchConvCommand implements Callable<Integer> {
             },
             reps);
     // The unrolling alone: im2col per image in forward; im2col and col2im per image in backward.
-    float[] xa = x.floatStorage(), dx = new float[xa.length];
+    float[] xa = random(DType.FLOAT32, 5, n, c, hw, hw).floatStorage(); // timeConv's x
+    float[] dx = new float[xa.length];
     int img = c * hw * hw;
     double unrollF =
         time(
@@ -279,18 +274,29 @@ public final class BenchConvCommand implements Callable<Integer> {
   static final int[][] SAME_3X3 = {{32, 32, 28}, {64, 64, 14}, {64, 64, 7}, {48, 48, 14}};
 
   private void same3x3(int n, int c, int f, int hw) {
-    Tensor x = random(DType.FLOAT32, 21, n, c, hw, hw);
-    Tensor w = random(DType.FLOAT32, 22, f, c, 3, 3);
-    Tensor b = random(DType.FLOAT32, 23, f);
-    Tensor dout = random(DType.FLOAT32, 24, n, f, hw, hw);
-    ConvParam p = new ConvParam(1, 1);
-    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
-    double fwd = time(() -> Conv.convForward(x, w, b, p).out(), reps);
-    double bwd = time(() -> Conv.convBackward(dout, cache).dx(), reps);
+    double[] t = timeConv(n, c, f, hw, 3, 1, 21);
+    double fwd = t[0], bwd = t[1];
     String shape = String.format(Locale.ROOT, "x(%d,%d,%d,%d) w(%d,%d,3,3)", n, c, hw, hw, f, c);
     row(shape + " forward", fwd);
     row(shape + " backward", bwd);
     row(shape + " fwd+bwd", fwd + bwd);
+  }
+
+  /**
+   * Median forward and backward times (ms) of a float32 stride-1 conv on random data from seeds
+   * {@code seed} to {@code seed + 3}: x (n, c, hw, hw), w (f, c, k, k), pad {@code pad}.
+   */
+  private double[] timeConv(int n, int c, int f, int hw, int k, int pad, long seed) {
+    Tensor x = random(DType.FLOAT32, seed, n, c, hw, hw);
+    Tensor w = random(DType.FLOAT32, seed + 1, f, c, k, k);
+    Tensor b = random(DType.FLOAT32, seed + 2, f);
+    Tensor dout = random(DType.FLOAT32, seed + 3, n, f, hw, hw);
+    ConvParam p = new ConvParam(1, pad);
+    Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
+    return new double[] {
+      time(() -> Conv.convForward(x, w, b, p).out(), reps),
+      time(() -> Conv.convBackward(dout, cache).dx(), reps)
+    };
   }
 
   private void layout(int n, int c, int hw) {
