@@ -209,7 +209,8 @@ public final class BenchConvCommand implements Callable<Integer> {
 
   private void convnet(int n, int c, int hw) {
     int f = 32, k = 7;
-    double[] t = timeConv(n, c, f, hw, k, 3, 5);
+    Tensor x = random(DType.FLOAT32, 5, n, c, hw, hw);
+    double[] t = timeConv(x, f, k, 3, 6);
     double fwd = t[0], bwd = t[1];
     // The GEMMs conv does, alone, on buffers of the same sizes: per image out = w cols
     // (F x L x K) in forward; dw += dout cols^T (F x K x L) and dcols = w^T dout (K x L x F) in
@@ -239,8 +240,7 @@ public final class BenchConvCommand implements Callable<Integer> {
             },
             reps);
     // The unrolling alone: im2col per image in forward; im2col and col2im per image in backward.
-    float[] xa = random(DType.FLOAT32, 5, n, c, hw, hw).floatStorage(); // timeConv's x
-    float[] dx = new float[xa.length];
+    float[] xa = x.floatStorage(), dx = new float[xa.length];
     int img = c * hw * hw;
     double unrollF =
         time(
@@ -274,7 +274,7 @@ public final class BenchConvCommand implements Callable<Integer> {
   static final int[][] SAME_3X3 = {{32, 32, 28}, {64, 64, 14}, {64, 64, 7}, {48, 48, 14}};
 
   private void same3x3(int n, int c, int f, int hw) {
-    double[] t = timeConv(n, c, f, hw, 3, 1, 21);
+    double[] t = timeConv(random(DType.FLOAT32, 21, n, c, hw, hw), f, 3, 1, 22);
     double fwd = t[0], bwd = t[1];
     String shape = String.format(Locale.ROOT, "x(%d,%d,%d,%d) w(%d,%d,3,3)", n, c, hw, hw, f, c);
     row(shape + " forward", fwd);
@@ -283,14 +283,15 @@ public final class BenchConvCommand implements Callable<Integer> {
   }
 
   /**
-   * Median forward and backward times (ms) of a float32 stride-1 conv on random data from seeds
-   * {@code seed} to {@code seed + 3}: x (n, c, hw, hw), w (f, c, k, k), pad {@code pad}.
+   * Median forward and backward times (ms) of a float32 stride-1 "same" conv of x (n, c, hw, hw)
+   * with f random k x k filters, padding {@code pad}; w, b and dout from seeds {@code seed} to
+   * {@code seed + 2}.
    */
-  private double[] timeConv(int n, int c, int f, int hw, int k, int pad, long seed) {
-    Tensor x = random(DType.FLOAT32, seed, n, c, hw, hw);
-    Tensor w = random(DType.FLOAT32, seed + 1, f, c, k, k);
-    Tensor b = random(DType.FLOAT32, seed + 2, f);
-    Tensor dout = random(DType.FLOAT32, seed + 3, n, f, hw, hw);
+  private double[] timeConv(Tensor x, int f, int k, int pad, long seed) {
+    int n = x.shape(0), c = x.shape(1), hw = x.shape(2);
+    Tensor w = random(DType.FLOAT32, seed, f, c, k, k);
+    Tensor b = random(DType.FLOAT32, seed + 1, f);
+    Tensor dout = random(DType.FLOAT32, seed + 2, n, f, hw, hw);
     ConvParam p = new ConvParam(1, pad);
     Conv.Cache cache = Conv.convForward(x, w, b, p).cache();
     return new double[] {

@@ -186,9 +186,9 @@ class ViewsTest {
   }
 
   /**
-   * copy() of a view reads the same elements as get(): views whose trailing axes stay contiguous go
-   * run by run (slices along a leading axis, size-1 axes with any stride), the rest element by
-   * element; shapes large enough that runs pass the 16-element threshold.
+   * copy() of a view reads the same elements as get(): views whose trailing axes stay contiguous
+   * are copied a merged row at a time (slices along a leading axis, size-1 axes with any stride),
+   * the rest element by element; last axes up to 40 long, so that rows are long as well as short.
    */
   @Property(tries = 300)
   void copyOfAViewHoldsTheElementsItReads(@ForAll long seed) {

@@ -72,7 +72,7 @@ class UpsampleTest {
                 sum = dt == DType.FLOAT32 ? (float) (sum + g) : sum + g;
               }
             }
-            assertEquals(sum, dx.get(n, c, h, w), "dx at " + n + c + h + w);
+            assertEquals(sum, dx.get(n, c, h, w), "dx at " + List.of(n, c, h, w));
           }
         }
       }
