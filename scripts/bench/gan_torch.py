@@ -8,8 +8,12 @@ generator_loss (or the least-squares pair with --ls), Adam lr 2e-4, betas (0.5, 
 one discriminator step on [real; G(z).detach()] as one batch then one generator step on fresh noise,
 real images mapped from [0, 1] to [-1, 1]. With --classes 10 it is class-conditional like the Java
 model (one-hot labels appended to z and as constant planes to the discriminator input, fake labels
-drawn uniformly). Prints the mean losses per epoch and writes a grid of 64 samples (.npy).
+drawn uniformly). Prints the mean losses per epoch and writes a grid of 64 samples (.npy); with
+--out FILE it also saves both networks (state_dict, BatchNorm buffers included), the per-step
+losses, the step count and the training time, which scripts/bench/gan_twin_to_run.py turns into a
+run folder for `./handgrad generate sample` and `generate eval`.
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/bench/gan_torch.py [epochs] [--classes 10] [--ls]
+      [--threads 2] [--out gan_twin.pt]
 """
 import gzip
 import struct
@@ -21,7 +25,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
 torch.manual_seed(0)
 D = "/usr/share/datasets/fashion-mnist/"
 NOISE, WIDTH = 64, 64
@@ -82,6 +85,9 @@ def main():
     epochs = int(args[0]) if args and args[0].isdigit() else 5
     classes = int(args[args.index("--classes") + 1]) if "--classes" in args else 0
     d_loss_fn, g_loss_fn = losses("--ls" in args)
+    torch.set_num_threads(int(args[args.index("--threads") + 1]) if "--threads" in args else 2)
+    out = args[args.index("--out") + 1] if "--out" in args else None
+    d_hist, g_hist = [], []
     x = torch.tensor(idx("train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
     y = torch.tensor(idx("train-labels-idx1-ubyte.gz"), dtype=torch.long)
     gen, dis = Generator(classes), discriminator(classes)
@@ -121,9 +127,18 @@ def main():
             opt_g.step()
             sd += d_loss.item()
             sg += g_loss.item()
+            d_hist.append(d_loss.item())
+            g_hist.append(g_loss.item())
             steps += 1
         print(f"epoch {ep + 1}  D {sd / steps:.4f}  G {sg / steps:.4f}  ({time.perf_counter() - t0:.1f} s)",
               flush=True)
+    seconds = time.perf_counter() - t0
+    if out:
+        torch.save({"generator": gen.state_dict(), "discriminator": dis.state_dict(),
+                    "classes": classes, "ls": "--ls" in args, "epochs": epochs,
+                    "steps": len(d_hist), "seconds": seconds,
+                    "losses": {"discriminator": d_hist, "generator": g_hist}}, out)
+        print(f"wrote {out}: {len(d_hist)} steps in {seconds:.1f} s", flush=True)
     gen.eval()
     with torch.no_grad():
         labels = torch.arange(64) % max(classes, 1)

@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * ./handgrad generate schedules --out DIR [--timesteps T]
- * ./handgrad generate train --method ddpm|flow --out RUN [--data fashion-mnist|shapes] ...
+ * ./handgrad generate train --method ddpm|flow|vae|gan --out RUN [--data fashion-mnist|shapes] ...
  * ./handgrad generate sample --checkpoint RUN [--sampler ddpm|ddim|euler|heun] [--steps S] ...
- * ./handgrad generate eval --checkpoint RUN --classifier CLS_RUN [--n N] ...
+ * ./handgrad generate eval --checkpoint RUN [--classifier CLS_RUN] [--n N] ...
  * </pre>
  *
  * {@code schedules} writes {@code DIR/schedules.png}, the alpha-bar curves of the linear, cosine
@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "generate",
-    description = "Generative models: DDPM and rectified flow with the U-Net.",
+    description = "Generative models: DDPM and rectified flow with the U-Net, VAE and GAN.",
     subcommands = {
       GenerateCommand.Schedules.class,
       GenerateTrain.class,

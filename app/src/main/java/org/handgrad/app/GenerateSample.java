@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.handgrad.app.generate.GenRun;
+import org.handgrad.app.generate.LatentRun;
 import org.handgrad.app.generate.SampleGrid;
 import org.handgrad.app.generate.Samplers;
 import org.handgrad.app.report.HtmlReport;
@@ -20,9 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code generate sample}: a PNG grid of samples from a {@code generate train} run (its EMA
- * weights), one row per class for a conditional run, and optionally the denoising trajectory of the
- * first sample as a strip.
+ * {@code generate sample}: a PNG grid of samples from a {@code generate train} run (a U-Net's EMA
+ * weights, a VAE or a GAN), one row per class for a conditional run, and optionally the denoising
+ * trajectory of the first sample as a strip.
  */
 @Command(name = "sample", description = "Write a PNG grid of samples from a generate run.")
 final class GenerateSample implements Callable<Integer> {
@@ -79,6 +80,9 @@ final class GenerateSample implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
+      if (LatentRun.isLatentRun(checkpoint)) {
+        return sampleLatent(w);
+      }
       GenRun run = GenRun.load(checkpoint, !noEma);
       int k = run.config().unet().numClasses();
       int count = n != null ? n : (k > 0 && cls == null ? 8 * k : 64);
@@ -141,5 +145,42 @@ final class GenerateSample implements Callable<Integer> {
       err.println("error: " + Errors.describe(e));
       return 1;
     }
+  }
+
+  /** A VAE's or GAN's grid: the U-Net's sampler options do not apply. */
+  private Integer sampleLatent(PrintWriter w) throws IOException {
+    if (sampler != null || steps != null || eta != 0 || guidance != null || trajectory || noEma) {
+      throw new IllegalArgumentException(
+          "--sampler, --steps, --eta, --guidance, --trajectory and --no-ema are for ddpm and flow"
+              + " runs; a vae or gan samples in one pass");
+    }
+    LatentRun run = LatentRun.load(checkpoint);
+    int k = run.config().numClasses();
+    int count = n != null ? n : (k > 0 && cls == null ? 8 * k : 64);
+    if (count < 1) {
+      throw new IllegalArgumentException("--n must be >= 1, got " + count);
+    }
+    int[] labels = run.labels(count, cls);
+    Tensor x = run.sample(count, labels, new Rng(seed));
+    Path png =
+        out != null ? out : run.folder().resolve("samples").resolve(run.config().method() + ".png");
+    if (png.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(png.toAbsolutePath().getParent());
+    }
+    int cols =
+        k > 0 && cls == null && count % k == 0 ? count / k : (int) Math.ceil(Math.sqrt(count));
+    SampleGrid.write(png, x, cols);
+    w.printf(
+        Locale.ROOT,
+        "%d samples from step %d of the %s%s%n",
+        count,
+        run.step(),
+        run.config().method(),
+        labels != null ? (cls != null ? ", class " + cls : ", a row per class") : "");
+    w.println("wrote " + png);
+    if (out == null) {
+      w.println("updated " + HtmlReport.write(run.folder()));
+    }
+    return 0;
   }
 }

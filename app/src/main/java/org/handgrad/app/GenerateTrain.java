@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.handgrad.app.generate.GenCheckpoint;
 import org.handgrad.app.generate.GenConfig;
 import org.handgrad.app.generate.GenData;
+import org.handgrad.app.generate.LatentCheckpoint;
+import org.handgrad.app.generate.LatentConfig;
+import org.handgrad.app.generate.LatentTrainer;
 import org.handgrad.app.generate.Trainer;
 import org.handgrad.app.report.HtmlReport;
 import org.handgrad.data.Dataset;
@@ -30,15 +33,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code generate train}: trains the U-Net as a DDPM denoiser or a rectified-flow velocity field.
- * Defaults are those of {@code shared/bench/torch_generative.py} (the reference U-Net, class
- * conditional with 10% of the labels dropped, linear schedule, T = 1000, eps target, batch 64, Adam
- * 2e-4) plus an EMA of the weights (decay 0.999). Ctrl-C or SIGTERM stops after the current step
- * and writes a checkpoint; {@code --resume} continues exactly.
+ * {@code generate train}: trains the U-Net as a DDPM denoiser or a rectified-flow velocity field,
+ * or a VAE or a DCGAN. The U-Net's defaults are those of {@code shared/bench/torch_generative.py}
+ * (the reference U-Net, class conditional with 10% of the labels dropped, linear schedule, T =
+ * 1000, eps target, batch 64, Adam 2e-4) plus an EMA of the weights (decay 0.999); the VAE's and
+ * the GAN's are those of {@code VaeTrainer} and {@code GanTrainer} (batch 128, Adam 1e-3 / 2e-4
+ * with beta1 0.5), for 10 epochs, the GAN class-conditional. Ctrl-C or SIGTERM stops after the
+ * current step and writes a checkpoint; {@code --resume} continues exactly.
  */
 @Command(
     name = "train",
-    description = "Train a DDPM or rectified-flow U-Net (checkpoints, EMA, loss plot, samples).")
+    description =
+        "Train a DDPM or rectified-flow U-Net, a VAE or a GAN (checkpoints, loss plot, samples).")
 final class GenerateTrain implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +54,7 @@ final class GenerateTrain implements Callable<Integer> {
       description = "Show this help message and exit.")
   boolean help;
 
-  @Option(names = "--method", description = "ddpm or flow (required for a new run).")
+  @Option(names = "--method", description = "ddpm, flow, vae or gan (required for a new run).")
   String method;
 
   @Option(names = "--out", required = true, description = "Run folder (created; or resumed).")
@@ -93,11 +99,13 @@ final class GenerateTrain implements Callable<Integer> {
       description = "DDPM steps T (default: ${DEFAULT-VALUE}).")
   int timesteps;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
-  int batchSize;
+  @Option(
+      names = "--batch-size",
+      description = "Images per step (default 64 for ddpm and flow, 128 for vae and gan).")
+  Integer batchSize;
 
-  @Option(names = "--lr", defaultValue = "2e-4", description = "Adam's rate (${DEFAULT-VALUE}).")
-  double lr;
+  @Option(names = "--lr", description = "Adam's rate (default 2e-4; 1e-3 for vae).")
+  Double lr;
 
   @Option(
       names = "--ema-decay",
@@ -110,9 +118,13 @@ final class GenerateTrain implements Callable<Integer> {
 
   @Option(
       names = "--iters",
-      defaultValue = "10000",
-      description = "Total optimizer steps, resumed ones included (default: ${DEFAULT-VALUE}).")
-  int iters;
+      description = "ddpm and flow: total optimizer steps, resumed ones included (default 10000).")
+  Integer iters;
+
+  @Option(
+      names = "--epochs",
+      description = "vae and gan: total epochs, resumed ones included (default 10).")
+  Integer epochs;
 
   @Option(names = "--log-every", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
   int logEvery;
@@ -145,8 +157,10 @@ final class GenerateTrain implements Callable<Integer> {
   @Option(
       names = "--set",
       description =
-          "U-Net option key=value: base_width, widths (e.g. 8,16), time_dim, num_classes (0 ="
-              + " unconditional), groups, heads, seed. Repeatable.")
+          "Model option key=value. U-Net: base_width, widths (e.g. 8,16), time_dim,"
+              + " num_classes (0 = unconditional), groups, heads, seed. vae: hidden, latent,"
+              + " likelihood (bernoulli|gaussian), sigma, seed. gan: noise_dim, width,"
+              + " num_classes (default 10; 0 = unconditional), loss (bce|ls), seed. Repeatable.")
   List<String> set = new ArrayList<>();
 
   @Option(
@@ -158,44 +172,123 @@ final class GenerateTrain implements Callable<Integer> {
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    GenConfig cfg;
+    GenConfig cfg = null;
     GenCheckpoint from = null;
+    LatentConfig latent = null;
+    Path latentFrom = null;
     try {
-      if (iters < 1
-          || logEvery < 1
-          || checkpointEvery < 1
-          || sampleEvery < 0
-          || sampleSteps < 1
-          || keep < 1) {
-        throw new IllegalArgumentException(
-            "--iters, --log-every, --checkpoint-every, --sample-steps and --keep-checkpoints must be"
-                + " >= 1 and"
-                + " --sample-every >= 0");
-      }
+      Map<?, ?> resumed = null;
       if (resume) {
         Path config = out.resolve("config.json");
         if (!Files.isRegularFile(config)) {
           throw new IllegalArgumentException("--resume: " + config + " does not exist");
         }
-        cfg = GenConfig.fromMap((Map<?, ?>) Json.parse(Files.readString(config)));
-        from = GenCheckpoint.read(GenCheckpoint.latest(out));
-      } else {
-        if (Files.isRegularFile(out.resolve("config.json"))) {
-          throw new IllegalArgumentException(
-              out + " already holds a run; add --resume to continue it, or pick another --out");
-        }
-        cfg = newConfig();
+        resumed = (Map<?, ?>) Json.parse(Files.readString(config));
+      } else if (method == null) {
+        throw new IllegalArgumentException("--method ddpm|flow|vae|gan is required for a new run");
       }
-    } catch (IllegalArgumentException e) {
+      boolean isLatent =
+          resumed != null ? LatentConfig.isLatent(resumed) : LatentConfig.isLatent(method);
+      if (isLatent && iters != null) {
+        throw new IllegalArgumentException(
+            "--iters is for ddpm and flow; vae and gan count --epochs");
+      }
+      if (!isLatent && epochs != null) {
+        throw new IllegalArgumentException(
+            "--epochs is for vae and gan; ddpm and flow count --iters");
+      }
+      if (keep < 1) {
+        throw new IllegalArgumentException("--keep-checkpoints must be >= 1");
+      }
+      if (isLatent) {
+        for (String unetOnly : UNET_ONLY) {
+          if (spec.commandLine().getParseResult().hasMatchedOption(unetOnly)) {
+            throw new IllegalArgumentException(
+                unetOnly + " is for ddpm and flow runs, not vae or gan");
+          }
+        }
+        if (epochs == null) {
+          epochs = 10;
+        }
+        if (epochs < 1) {
+          throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (resumed != null) {
+          latent = LatentConfig.fromMap(resumed);
+          latentFrom = LatentCheckpoint.latest(out);
+        } else {
+          requireNewRun();
+          int n = numTrain != null ? numTrain : data.equals("shapes") ? 10_000 : 60_000;
+          latent = LatentConfig.of(method, data, n, batchSize, lr, seed, modelOptions());
+        }
+      } else {
+        if (iters == null) {
+          iters = 10_000;
+        }
+        if (iters < 1
+            || logEvery < 1
+            || checkpointEvery < 1
+            || sampleEvery < 0
+            || sampleSteps < 1) {
+          throw new IllegalArgumentException(
+              "--iters, --log-every, --checkpoint-every and --sample-steps must be >= 1 and"
+                  + " --sample-every >= 0");
+        }
+        if (resumed != null) {
+          cfg = GenConfig.fromMap(resumed);
+          from = GenCheckpoint.read(GenCheckpoint.latest(out));
+        } else {
+          requireNewRun();
+          cfg = newConfig();
+        }
+      }
+    } catch (IllegalArgumentException | ClassCastException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     } catch (IOException e) {
       err.println("error: " + Errors.describe(e));
       return 1;
     }
+    GenConfig unetRun = cfg;
+    GenCheckpoint unetFrom = from;
+    LatentConfig latentRun = latent;
+    Path latentStart = latentFrom;
+    return withStopHook(
+        err,
+        stop ->
+            latentRun != null
+                ? trainLatent(latentRun, latentStart, stop, w, err)
+                : trainUnet(unetRun, unetFrom, stop, w, err));
+  }
+
+  /** Options of the U-Net's loop that a VAE or GAN run refuses rather than ignores. */
+  private static final List<String> UNET_ONLY =
+      List.of(
+          "--schedule",
+          "--objective",
+          "--timesteps",
+          "--guidance-drop",
+          "--ema-decay",
+          "--log-every",
+          "--checkpoint-every",
+          "--sample-every",
+          "--sample-steps");
+
+  /** Runs one of the training loops; both write a checkpoint and return when told to stop. */
+  private interface Loop {
+    boolean run(AtomicBoolean stop) throws IOException;
+  }
+
+  /**
+   * Runs {@code loop} with a shutdown hook: Ctrl-C or SIGTERM asks the loop to stop after its step
+   * (it then writes a checkpoint) and holds the JVM until the loop has returned.
+   *
+   * @return 0 when the loop finished, 130 when it stopped early, 2 for bad input found while
+   *     loading, 1 for an I/O failure
+   */
+  private Integer withStopHook(PrintWriter err, Loop loop) {
     AtomicBoolean stop = new AtomicBoolean(false);
     CountDownLatch finished = new CountDownLatch(1);
-    // Ctrl-C / SIGTERM: the JVM runs shutdown hooks while this thread keeps going; the hook asks
-    // the loop to stop after its step (it then writes a checkpoint) and holds the JVM until then.
+    // The JVM runs shutdown hooks while this thread keeps going.
     Thread hook =
         new Thread(
             () -> {
@@ -212,35 +305,7 @@ final class GenerateTrain implements Callable<Integer> {
             "handgrad-generate-interrupt");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      int[] shape = cfg.imageShape();
-      if (cfg.unet().inChannels() != shape[0]) {
-        throw new IllegalArgumentException(
-            "the U-Net has in_channels=" + cfg.unet().inChannels() + " for " + cfg.data());
-      }
-      Dataset d = GenData.load(cfg.data(), cfg.numTrain(), 10, dataDir, err);
-      Split train = d.train();
-      if (cfg.numTrain() > train.size()) {
-        throw new IllegalArgumentException(
-            "--num-train " + cfg.numTrain() + ": " + cfg.data() + " has " + train.size());
-      }
-      train = GenData.toModelRange(train.range(0, cfg.numTrain()), cfg.unet().dtype());
-      Files.createDirectories(out);
-      AtomicFiles.write(
-          out.resolve("config.json"),
-          Json.writePretty(cfg.toMap()).getBytes(StandardCharsets.UTF_8));
-      w.println("generate train: " + cfg.describe());
-      w.println("U-Net: " + cfg.unet());
-      w.println("run folder: " + out);
-      w.flush();
-      boolean done =
-          new Trainer(cfg, out, train, w, stop)
-              .run(
-                  new Trainer.Schedule(
-                      iters, logEvery, checkpointEvery, sampleEvery, sampleSteps, keep),
-                  from);
-      w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
-      w.println("report: " + HtmlReport.write(out));
-      if (!done) {
+      if (!loop.run(stop)) {
         err.println("stopped; continue with: ./handgrad generate train --out " + out + " --resume");
         return 130;
       }
@@ -261,10 +326,76 @@ final class GenerateTrain implements Callable<Integer> {
     }
   }
 
-  private GenConfig newConfig() {
-    if (method == null) {
-      throw new IllegalArgumentException("--method ddpm|flow is required for a new run");
+  private boolean trainUnet(
+      GenConfig cfg, GenCheckpoint from, AtomicBoolean stop, PrintWriter w, PrintWriter err)
+      throws IOException {
+    int[] shape = cfg.imageShape();
+    if (cfg.unet().inChannels() != shape[0]) {
+      throw new IllegalArgumentException(
+          "the U-Net has in_channels=" + cfg.unet().inChannels() + " for " + cfg.data());
     }
+    Split train = trainingImages(cfg.data(), cfg.numTrain(), err);
+    train = GenData.toModelRange(train, cfg.unet().dtype());
+    writeConfig(cfg.toMap());
+    w.println("generate train: " + cfg.describe());
+    w.println("U-Net: " + cfg.unet());
+    w.println("run folder: " + out);
+    w.flush();
+    boolean done =
+        new Trainer(cfg, out, train, w, stop)
+            .run(
+                new Trainer.Schedule(
+                    iters, logEvery, checkpointEvery, sampleEvery, sampleSteps, keep),
+                from);
+    w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
+    w.println("report: " + HtmlReport.write(out));
+    return done;
+  }
+
+  private boolean trainLatent(
+      LatentConfig cfg, Path from, AtomicBoolean stop, PrintWriter w, PrintWriter err)
+      throws IOException {
+    Split train = trainingImages(cfg.data(), cfg.numTrain(), err);
+    if (train.x().dtype() != DType.FLOAT32) {
+      train = train.withX(train.x().to(DType.FLOAT32));
+    }
+    writeConfig(cfg.toMap());
+    w.println("generate train: " + cfg.describe());
+    w.println(cfg.method() + ": " + (cfg.vae() != null ? cfg.vae() : cfg.gan()));
+    w.println("run folder: " + out);
+    w.flush();
+    boolean done = new LatentTrainer(cfg, out, train, w, err, stop).run(epochs, keep, from);
+    w.println("wrote " + out.resolve("loss.png") + " and " + out.resolve("checkpoints"));
+    w.println("report: " + HtmlReport.write(out));
+    return done;
+  }
+
+  /** The first {@code numTrain} training images of a dataset, in [0, 1]. */
+  private Split trainingImages(String data, int numTrain, PrintWriter err) throws IOException {
+    Dataset d = GenData.load(data, numTrain, 10, dataDir, err);
+    Split train = d.train();
+    if (numTrain > train.size()) {
+      throw new IllegalArgumentException(
+          "--num-train " + numTrain + ": " + data + " has " + train.size());
+    }
+    return train.range(0, numTrain);
+  }
+
+  private void writeConfig(Map<String, Object> config) throws IOException {
+    Files.createDirectories(out);
+    AtomicFiles.write(
+        out.resolve("config.json"), Json.writePretty(config).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void requireNewRun() {
+    if (Files.isRegularFile(out.resolve("config.json"))) {
+      throw new IllegalArgumentException(
+          out + " already holds a run; add --resume to continue it, or pick another --out");
+    }
+  }
+
+  /** The {@code --set key=value} options in order. */
+  private Map<String, String> modelOptions() {
     Map<String, String> u = new LinkedHashMap<>();
     for (String kv : set) {
       int eq = kv.indexOf('=');
@@ -273,6 +404,11 @@ final class GenerateTrain implements Callable<Integer> {
       }
       u.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
     }
+    return u;
+  }
+
+  private GenConfig newConfig() {
+    Map<String, String> u = modelOptions();
     List<String> known =
         List.of("base_width", "widths", "time_dim", "num_classes", "groups", "heads", "seed");
     for (String k : u.keySet()) {
@@ -307,7 +443,18 @@ final class GenerateTrain implements Callable<Integer> {
     int n = numTrain != null ? numTrain : data.equals("shapes") ? 10_000 : 60_000;
     double drop = guidanceDrop != null ? guidanceDrop : unet.numClasses() > 0 ? 0.1 : 0.0;
     return new GenConfig(
-        method, data, n, schedule, objective, timesteps, drop, batchSize, lr, emaDecay, seed, unet);
+        method,
+        data,
+        n,
+        schedule,
+        objective,
+        timesteps,
+        drop,
+        batchSize != null ? batchSize : 64,
+        lr != null ? lr : 2e-4,
+        emaDecay,
+        seed,
+        unet);
   }
 
   private static int parseInt(String key, String v) {

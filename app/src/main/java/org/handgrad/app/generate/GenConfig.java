@@ -46,7 +46,8 @@ public record GenConfig(
   /** Validates names and ranges with messages naming the option. */
   public GenConfig {
     if (!method.equals("ddpm") && !method.equals("flow")) {
-      throw new IllegalArgumentException("--method: expected ddpm or flow, got '" + method + "'");
+      throw new IllegalArgumentException(
+          "--method: expected ddpm, flow, vae or gan, got '" + method + "'");
     }
     if (!data.equals("fashion-mnist") && !data.equals("shapes")) {
       throw new IllegalArgumentException(

@@ -113,6 +113,60 @@ public final class Charts {
   }
 
   /**
+   * Writes several loss histories of one run on shared axes (the GAN's discriminator and generator
+   * losses): each history's moving average in its own colour, over its raw values in grey.
+   *
+   * @param losses histories by legend name, one value per iteration, all of the same length (at
+   *     least one)
+   */
+  public static void lossCurves(Map<String, List<Double>> losses, String title, Path png)
+      throws IOException {
+    int n = losses.isEmpty() ? 0 : losses.values().iterator().next().size();
+    for (List<Double> l : losses.values()) {
+      if (l.size() != n || n == 0) {
+        throw new IllegalArgumentException(
+            "lossCurves: expected non-empty histories of one length, got " + losses.keySet());
+      }
+    }
+    XYChart chart = chart(title, "iteration", "loss");
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = i + 1;
+    }
+    int window = windowFor(n);
+    Color[] colours = {BLUE, ORANGE, GREEN};
+    int c = 0;
+    for (Map.Entry<String, List<Double>> e : losses.entrySet()) {
+      double[] y = new double[n];
+      for (int i = 0; i < n; i++) {
+        y[i] = e.getValue().get(i);
+      }
+      if (window > 1) {
+        XYSeries raw = chart.addSeries(e.getKey() + " per iteration", x, y);
+        raw.setMarker(SeriesMarkers.NONE);
+        raw.setLineColor(GREY);
+        raw.setLineWidth(1f);
+        raw.setShowInLegend(false);
+        y = movingAverage(e.getValue(), window);
+      }
+      String name =
+          window > 1
+              ? String.format(Locale.ROOT, "%s (moving average, %d iterations)", e.getKey(), window)
+              : e.getKey();
+      XYSeries line = chart.addSeries(name, x, y);
+      line.setMarker(SeriesMarkers.NONE);
+      line.setLineColor(colours[c++ % colours.length]);
+      line.setLineWidth(2.5f);
+    }
+    chart.getStyler().setYAxisDecimalPattern("0.0##");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    chart.getStyler().setXAxisMin(0.0);
+    chart.getStyler().setXAxisMax(axisEnd(n));
+    save(chart, png);
+  }
+
+  /**
    * Writes train and validation accuracy per check, CS231n's "Classification accuracy history":
    * check k is plotted at epoch k (the first check follows the first iteration, then one per
    * epoch). The best validation accuracy is marked.
