@@ -10,7 +10,7 @@ real images mapped from [0, 1] to [-1, 1]. With --classes 10 it is class-conditi
 model (one-hot labels appended to z and as constant planes to the discriminator input, fake labels
 drawn uniformly). Prints the mean losses per epoch and writes a grid of 64 samples (.npy); with
 --out FILE it also saves both networks (state_dict, BatchNorm buffers included), the per-step
-losses, the step count and the training time, which scripts/bench/gan_twin_to_run.py turns into a
+losses, the step count and the training time, which scripts/bench/vae_gan_twin_to_run.py turns into a
 run folder for `./handgrad generate sample` and `generate eval`.
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/bench/gan_torch.py [epochs] [--classes 10] [--ls]
       [--threads 2] [--out gan_twin.pt]
@@ -134,7 +134,7 @@ def main():
               flush=True)
     seconds = time.perf_counter() - t0
     if out:
-        torch.save({"generator": gen.state_dict(), "discriminator": dis.state_dict(),
+        torch.save({"method": "gan", "generator": gen.state_dict(), "discriminator": dis.state_dict(),
                     "classes": classes, "ls": "--ls" in args, "epochs": epochs,
                     "steps": len(d_hist), "seconds": seconds,
                     "losses": {"discriminator": d_hist, "generator": g_hist}}, out)

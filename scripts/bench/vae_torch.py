@@ -5,8 +5,11 @@ default init), same recipe (Fashion-MNIST in [0, 1], Adam lr 1e-3 betas (0.9, 0.
 the last batch of an epoch smaller, a fresh permutation per epoch), same evaluation: the test ELBO
 with the analytic KL and one noise draw per image, and the importance-sampled log-likelihood
 (Burda et al. 2016) logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K, whose negation
-is the NLL, both in nats per image. Prints one line per epoch and the final figures.
-  /usr/bin/python3 scripts/bench/vae_torch.py [epochs [K]]
+is the NLL, both in nats per image. Prints one line per epoch and the final figures; with --out
+FILE it also saves the weights (state_dict), the per-step loss terms, the step count and the
+training time, which scripts/bench/vae_gan_twin_to_run.py turns into a run folder for
+`./handgrad generate sample` and `generate eval`.
+  /usr/bin/python3 scripts/bench/vae_torch.py [epochs [K]] [--threads 2] [--out vae_twin.pt]
 """
 import gzip
 import math
@@ -19,7 +22,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
 torch.manual_seed(0)
 D = "/usr/share/datasets/fashion-mnist/"
 
@@ -64,8 +66,14 @@ class Vae(nn.Module):
 
 
 def main():
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    k = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    args = sys.argv[1:]
+    out = args[args.index("--out") + 1] if "--out" in args else None
+    torch.set_num_threads(int(args[args.index("--threads") + 1]) if "--threads" in args else 2)
+    positional = [a for i, a in enumerate(args)
+                  if not a.startswith("--") and (i == 0 or args[i - 1] not in ("--out", "--threads"))]
+    epochs = int(positional[0]) if len(positional) > 0 else 10
+    k = int(positional[1]) if len(positional) > 1 else 100
+    history = {"loss": [], "reconstruction": [], "kl": []}
     xtr = torch.tensor(idx("train-images-idx3-ubyte.gz"), dtype=torch.float32).reshape(-1, 784) / 255.0
     xte = torch.tensor(idx("t10k-images-idx3-ubyte.gz"), dtype=torch.float32).reshape(-1, 784) / 255.0
     vae = Vae()
@@ -84,9 +92,16 @@ def main():
             opt.step()
             total += loss.item() * len(b)
             steps += 1
+            history["loss"].append(loss.item())
+            history["reconstruction"].append(rec.mean().item())
+            history["kl"].append(kl.mean().item())
         print(f"epoch {ep + 1}  train -ELBO {total / len(xtr):.3f}  ({time.perf_counter() - t0:.1f} s)",
               flush=True)
     train_s = time.perf_counter() - t0
+    if out:
+        torch.save({"method": "vae", "model": vae.state_dict(), "epochs": epochs, "steps": steps,
+                    "seconds": train_s, "losses": history}, out)
+        print(f"wrote {out}", flush=True)
     t1 = time.perf_counter()
     with torch.no_grad():
         elbo = sum(-(sum(vae.neg_elbo(xte[i:i + 500], torch.randn(len(xte[i:i + 500]), 20))))

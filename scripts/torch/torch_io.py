@@ -28,7 +28,8 @@ def write_safetensors(path, tensors, metadata=None):
     for name, value in tensors.items():
         if hasattr(value, "detach"):
             value = value.detach().cpu().numpy()
-        value = np.ascontiguousarray(value)
+        # ascontiguousarray makes a 0-d array 1-d; keep scalars (BatchNorm's step count) scalars
+        value = np.ascontiguousarray(value).reshape(np.shape(value))
         data = value.astype(value.dtype.newbyteorder("<"), copy=False).tobytes()
         header[name] = {"dtype": _DTYPES[value.dtype], "shape": list(value.shape),
                         "data_offsets": [offset, offset + len(data)]}
