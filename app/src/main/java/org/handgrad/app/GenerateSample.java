@@ -106,18 +106,7 @@ final class GenerateSample implements Callable<Integer> {
               bar::update,
               new Rng(seed));
       bar.finish();
-      Path png =
-          out != null
-              ? out
-              : run.folder()
-                  .resolve("samples")
-                  .resolve(choice.sampler() + "_" + choice.steps() + ".png");
-      if (png.toAbsolutePath().getParent() != null) {
-        Files.createDirectories(png.toAbsolutePath().getParent());
-      }
-      int cols =
-          k > 0 && cls == null && count % k == 0 ? count / k : (int) Math.ceil(Math.sqrt(count));
-      SampleGrid.write(png, x, cols);
+      Path png = writeGrid(x, k, run.folder(), choice.sampler() + "_" + choice.steps());
       w.printf(
           Locale.ROOT,
           "%d samples from step %d, %s with %d steps%s%s%n",
@@ -162,14 +151,7 @@ final class GenerateSample implements Callable<Integer> {
     }
     int[] labels = run.labels(count, cls);
     Tensor x = run.sample(count, labels, new Rng(seed));
-    Path png =
-        out != null ? out : run.folder().resolve("samples").resolve(run.config().method() + ".png");
-    if (png.toAbsolutePath().getParent() != null) {
-      Files.createDirectories(png.toAbsolutePath().getParent());
-    }
-    int cols =
-        k > 0 && cls == null && count % k == 0 ? count / k : (int) Math.ceil(Math.sqrt(count));
-    SampleGrid.write(png, x, cols);
+    Path png = writeGrid(x, k, run.folder(), run.config().method());
     w.printf(
         Locale.ROOT,
         "%d samples from step %d of the %s%s%n",
@@ -182,5 +164,27 @@ final class GenerateSample implements Callable<Integer> {
       w.println("updated " + HtmlReport.write(run.folder()));
     }
     return 0;
+  }
+
+  /**
+   * Writes the grid to {@code --out}, or to {@code RUN/samples/<name>.png}: a row per class when
+   * every class was sampled equally, else about square.
+   *
+   * @param x samples in [-1, 1], (n, C, H, W), class-major when conditional
+   * @param classes the run's number of classes (0 when unconditional)
+   * @return the PNG written
+   */
+  private Path writeGrid(Tensor x, int classes, Path folder, String name) throws IOException {
+    Path png = out != null ? out : folder.resolve("samples").resolve(name + ".png");
+    if (png.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(png.toAbsolutePath().getParent());
+    }
+    int count = x.shape(0);
+    int cols =
+        classes > 0 && cls == null && count % classes == 0
+            ? count / classes
+            : (int) Math.ceil(Math.sqrt(count));
+    SampleGrid.write(png, x, cols);
+    return png;
   }
 }

@@ -2,15 +2,12 @@ package org.handgrad.app.generate;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.handgrad.io.AtomicFiles;
 import org.handgrad.io.Json;
@@ -133,7 +130,7 @@ public record GenCheckpoint(
     if (Files.isRegularFile(path) && JSON.matcher(path.getFileName().toString()).matches()) {
       return path;
     }
-    List<Path> all = list(path.resolve("checkpoints"));
+    List<Path> all = CheckpointFiles.list(path.resolve("checkpoints"), JSON);
     if (all.isEmpty()) {
       throw new IOException(
           path
@@ -154,36 +151,6 @@ public record GenCheckpoint(
 
   /** Deletes all but the newest {@code keep} checkpoints in {@code dir}. */
   public static void prune(Path dir, int keep) throws IOException {
-    List<Path> all = list(dir);
-    for (int i = 0; i < all.size() - keep; i++) {
-      Path json = all.get(i);
-      String stem = json.getFileName().toString().replaceFirst("\\.json$", "");
-      Files.deleteIfExists(json); // first, so it stops counting as complete
-      Files.deleteIfExists(json.resolveSibling(stem + ".safetensors"));
-    }
-  }
-
-  private static List<Path> list(Path dir) throws IOException {
-    List<Path> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return out;
-    }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        if (JSON.matcher(f.getFileName().toString()).matches()) {
-          out.add(f);
-        }
-      }
-    }
-    out.sort(Comparator.comparingLong(GenCheckpoint::stepOf));
-    return out;
-  }
-
-  private static long stepOf(Path json) {
-    Matcher m = JSON.matcher(json.getFileName().toString());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a checkpoint: " + json);
-    }
-    return Long.parseLong(m.group(1));
+    CheckpointFiles.prune(dir, JSON, keep);
   }
 }
