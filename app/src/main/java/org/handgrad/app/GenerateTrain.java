@@ -54,7 +54,9 @@ final class GenerateTrain implements Callable<Integer> {
       description = "Show this help message and exit.")
   boolean help;
 
-  @Option(names = "--method", description = "ddpm, flow, vae or gan (required for a new run).")
+  @Option(
+      names = {"--method", "--model"},
+      description = "ddpm, flow, vae or gan (required for a new run).")
   String method;
 
   @Option(names = "--out", required = true, description = "Run folder (created; or resumed).")
@@ -63,7 +65,7 @@ final class GenerateTrain implements Callable<Integer> {
   @Option(
       names = "--data",
       defaultValue = "fashion-mnist",
-      description = "fashion-mnist or shapes (default: ${DEFAULT-VALUE}).")
+      description = "fashion-mnist, mnist or shapes (default: ${DEFAULT-VALUE}).")
   String data;
 
   @Option(names = "--data-dir", description = "Where datasets live (default: ~/.handgrad/data).")
@@ -71,11 +73,11 @@ final class GenerateTrain implements Callable<Integer> {
 
   @Option(
       names = "--num-train",
-      description = "Training images (default: all of fashion-mnist; 10000 shapes).")
+      description = "Training images (default: all 60000 of fashion-mnist or mnist; 10000 shapes).")
   Integer numTrain;
 
   @Option(
-      names = "--guidance-drop",
+      names = {"--guidance-drop", "--cond-drop"},
       description =
           "Probability of dropping a label to the null class (classifier-free guidance training;"
               + " default 0.1 for a conditional U-Net, 0 for an unconditional one).")
@@ -218,7 +220,7 @@ final class GenerateTrain implements Callable<Integer> {
           latentFrom = LatentCheckpoint.latest(out);
         } else {
           requireNewRun();
-          int n = numTrain != null ? numTrain : data.equals("shapes") ? 10_000 : 60_000;
+          int n = numTrain != null ? numTrain : GenData.defaultTrain(data);
           latent = LatentConfig.of(method, data, n, batchSize, lr, seed, modelOptions());
         }
       } else {
@@ -418,7 +420,8 @@ final class GenerateTrain implements Callable<Integer> {
       }
     }
     UNetConfig ref = UNetConfig.reference();
-    int channels = data.equals("shapes") ? 3 : 1;
+    GenData.requireKnown(data);
+    int channels = GenData.imageShape(data)[0];
     int[] widths = ref.widths();
     if (u.containsKey("widths")) {
       String[] parts = u.get("widths").split(",");
@@ -440,7 +443,7 @@ final class GenerateTrain implements Callable<Integer> {
             u.containsKey("heads") ? parseInt("heads", u.get("heads")) : ref.heads(),
             DType.FLOAT32,
             u.containsKey("seed") ? Long.parseLong(u.get("seed")) : ref.seed());
-    int n = numTrain != null ? numTrain : data.equals("shapes") ? 10_000 : 60_000;
+    int n = numTrain != null ? numTrain : GenData.defaultTrain(data);
     double drop = guidanceDrop != null ? guidanceDrop : unet.numClasses() > 0 ? 0.1 : 0.0;
     return new GenConfig(
         method,

@@ -240,6 +240,41 @@ class GenerateVaeGanTest {
   }
 
   @Test
+  void mnistFilesInTheDataFolderTrainAVaeCalledByTheModelAlias() throws IOException {
+    Path data = tmp.resolve("data");
+    TinyIdx.write(data.resolve("mnist"), 32, 10, 28);
+    Path out = tmp.resolve("vae-mnist");
+    CliRun r =
+        cli(
+            "generate",
+            "train",
+            "--model",
+            "vae",
+            "--data",
+            "mnist",
+            "--data-dir",
+            data.toString(),
+            "--out",
+            out.toString(),
+            "--num-train",
+            "32",
+            "--batch-size",
+            "16",
+            "--epochs",
+            "1",
+            "--set",
+            "hidden=8",
+            "--set",
+            "latent=2");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("vae on mnist (32 images)"), r.all());
+    // 64 samples of 28 x 28
+    assertArrayEquals(
+        new int[] {1, 8 * 28 + 7 * 2, 8 * 28 + 7 * 2},
+        Png.read(out.resolve("samples/epoch_1.png")).shape());
+  }
+
+  @Test
   void resumeAfterAnEpochContinuesExactly() throws IOException {
     Path resumed = tmp.resolve("gan-resumed");
     assertEquals(0, cli(train(resumed, "gan", 1)).code());

@@ -17,7 +17,7 @@ import org.handgrad.tensor.DType;
  * back by {@code --resume}, {@code sample} and {@code eval}.
  *
  * @param method "ddpm" or "flow"
- * @param data "fashion-mnist" or "shapes"
+ * @param data "fashion-mnist", "mnist" or "shapes"
  * @param numTrain training images used (the first ones of the training split)
  * @param schedule beta schedule name (ddpm)
  * @param objective eps, x0 or v (ddpm)
@@ -49,10 +49,7 @@ public record GenConfig(
       throw new IllegalArgumentException(
           "--method: expected ddpm, flow, vae or gan, got '" + method + "'");
     }
-    if (!data.equals("fashion-mnist") && !data.equals("shapes")) {
-      throw new IllegalArgumentException(
-          "--data: expected fashion-mnist or shapes, got '" + data + "'");
-    }
+    GenData.requireKnown(data);
     if (numTrain < 1) {
       throw new IllegalArgumentException("--num-train must be >= 1, got " + numTrain);
     }
@@ -94,7 +91,7 @@ public record GenConfig(
 
   /** (C, H, W) of the images. */
   public int[] imageShape() {
-    return data.equals("shapes") ? new int[] {3, 32, 32} : new int[] {1, 28, 28};
+    return GenData.imageShape(data);
   }
 
   private static GaussianDiffusion diffusionOf(String schedule, int t, String objective) {

@@ -26,10 +26,36 @@ public final class GenData {
   /** Test images generated for {@code shapes} (enough for an evaluation of this many samples). */
   public static final int SHAPES_TEST = 10_000;
 
+  /** The datasets a generate run can train on. */
+  public static final java.util.List<String> NAMES =
+      java.util.List.of("fashion-mnist", "mnist", "shapes");
+
+  /**
+   * Checks a dataset name.
+   *
+   * @throws IllegalArgumentException naming the option and the choices
+   */
+  public static void requireKnown(String data) {
+    if (!NAMES.contains(data)) {
+      throw new IllegalArgumentException(
+          "--data: expected fashion-mnist, mnist or shapes, got '" + data + "'");
+    }
+  }
+
+  /** (C, H, W) of a dataset's images. */
+  public static int[] imageShape(String data) {
+    return data.equals("shapes") ? new int[] {3, 32, 32} : new int[] {1, 28, 28};
+  }
+
+  /** Training images used by default: the whole training split (10,000 generated shapes). */
+  public static int defaultTrain(String data) {
+    return data.equals("shapes") ? 10_000 : 60_000;
+  }
+
   /**
    * Loads the dataset named by a run.
    *
-   * @param data "fashion-mnist" or "shapes"
+   * @param data "fashion-mnist", "mnist" or "shapes"
    * @param numTrain training images wanted (shapes generates exactly these)
    * @param numTest test images wanted for shapes
    * @param dataDir the --data-dir option, or null for the default folders

@@ -14,7 +14,7 @@ import org.handgrad.tensor.DType;
  * method) and read back by {@code --resume}, {@code sample} and {@code eval}.
  *
  * @param method "vae" or "gan"
- * @param data "fashion-mnist" or "shapes"
+ * @param data "fashion-mnist", "mnist" or "shapes"
  * @param numTrain training images used (the first ones of the training split)
  * @param batchSize images per step
  * @param learningRate Adam's learning rate (both networks of the GAN)
@@ -43,10 +43,7 @@ public record LatentConfig(
     if (!isLatent(method)) {
       throw new IllegalArgumentException("--method: expected vae or gan, got '" + method + "'");
     }
-    if (!data.equals("fashion-mnist") && !data.equals("shapes")) {
-      throw new IllegalArgumentException(
-          "--data: expected fashion-mnist or shapes, got '" + data + "'");
-    }
+    GenData.requireKnown(data);
     if (numTrain < 1) {
       throw new IllegalArgumentException("--num-train must be >= 1, got " + numTrain);
     }
@@ -71,14 +68,9 @@ public record LatentConfig(
     return isLatent(String.valueOf(m.get("method")));
   }
 
-  /** (C, H, W) of the images of a dataset name. */
-  public static int[] imageShapeOf(String data) {
-    return data.equals("shapes") ? new int[] {3, 32, 32} : new int[] {1, 28, 28};
-  }
-
   /** (C, H, W) of the images. */
   public int[] imageShape() {
-    return imageShapeOf(data);
+    return GenData.imageShape(data);
   }
 
   /** Classes of the conditional GAN, else 0. */
@@ -119,7 +111,7 @@ public record LatentConfig(
                 + ", seed");
       }
     }
-    int[] shape = imageShapeOf(data);
+    int[] shape = GenData.imageShape(data);
     long netSeed = model.containsKey("seed") ? parseLong("seed", model.get("seed")) : 0;
     Vae.Config vae = null;
     Dcgan.Config gan = null;
