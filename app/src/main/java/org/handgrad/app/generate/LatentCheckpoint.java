@@ -21,7 +21,7 @@ import org.handgrad.io.Json;
  * {@link #latest} would pick.
  *
  * @param step optimizer steps completed (of both networks, for the GAN)
- * @param seconds training time so far
+ * @param seconds training time so far (the steps alone: checkpoints and sample grids excluded)
  * @param losses per-step loss histories by name ("loss" for the VAE; "discriminator" and
  *     "generator" for the GAN)
  */

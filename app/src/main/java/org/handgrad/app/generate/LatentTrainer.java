@@ -139,8 +139,10 @@ public final class LatentTrainer {
     int[] y = train.y();
     int[] order = null;
     int orderEpoch = -1;
+    // the window since the last epoch line: its training time and images, checkpoints excluded
     long windowStart = System.nanoTime();
     int windowFrom = step;
+    long windowImages = 0;
     ProgressBar bar = null;
     while (step < total && !stop.get()) {
       int epoch = step / perEpoch;
@@ -175,6 +177,7 @@ public final class LatentTrainer {
         losses.get("generator").add(s.generator());
       }
       step++;
+      windowImages += idx.length;
       afterStep.accept(step);
       bar.update(step - (long) epoch * perEpoch, perEpoch);
       boolean epochEnd = step % perEpoch == 0;
@@ -183,23 +186,22 @@ public final class LatentTrainer {
         if (epochEnd) {
           bar.finish();
         }
-        long now = System.nanoTime();
-        double dt = (now - windowStart) / 1e9;
+        double dt = (System.nanoTime() - windowStart) / 1e9;
         seconds += dt;
-        int images = Math.max(1, step - windowFrom) * b;
         printEpoch(
             epoch,
             epochs,
             step,
             perEpoch,
             losses,
-            images / dt,
-            (total - step) * dt / Math.max(1, step - windowFrom));
-        windowStart = now;
-        windowFrom = step;
+            windowImages / dt,
+            (total - step) * dt / (step - windowFrom));
         save(step, seconds, losses, vt, gt, keep);
         String name = epochEnd ? "epoch_" + (epoch + 1) : "step_" + step;
         writeSamples(vae, gan, run.resolve("samples").resolve(name + ".png"));
+        windowStart = System.nanoTime();
+        windowFrom = step;
+        windowImages = 0;
       }
     }
     return step >= total;
