@@ -409,6 +409,10 @@ public final class Tensor {
       Elementwise.copyFrom(out, this);
       return out;
     }
+    if (isContiguous()) {
+      convertRun(out);
+      return out;
+    }
     int[] idx = new int[shape.length];
     int p = offset;
     for (int i = 0; i < size; i++) {
@@ -424,6 +428,53 @@ public final class Tensor {
       }
     }
     return out;
+  }
+
+  /**
+   * Converts this contiguous tensor's {@code size} elements from {@code offset} into {@code out}, a
+   * new row-major tensor of another dtype: one typed loop per pair of dtypes instead of {@link
+   * #readAt} / {@link #writeAt} per element (the VAE's likelihoods convert every decoder output to
+   * float64). The casts are those of the element-wise path: through double, which holds every
+   * float32 and int32 exactly, so each result is rounded once, as a direct cast rounds it.
+   */
+  private void convertRun(Tensor out) {
+    int n = size;
+    int o = offset;
+    switch (dtype) {
+      case FLOAT32 -> {
+        if (out.dtype == DType.FLOAT64) {
+          for (int i = 0; i < n; i++) {
+            out.f64[i] = f32[o + i];
+          }
+        } else {
+          for (int i = 0; i < n; i++) {
+            out.i32[i] = (int) f32[o + i];
+          }
+        }
+      }
+      case FLOAT64 -> {
+        if (out.dtype == DType.FLOAT32) {
+          for (int i = 0; i < n; i++) {
+            out.f32[i] = (float) f64[o + i];
+          }
+        } else {
+          for (int i = 0; i < n; i++) {
+            out.i32[i] = (int) f64[o + i];
+          }
+        }
+      }
+      case INT32 -> {
+        if (out.dtype == DType.FLOAT32) {
+          for (int i = 0; i < n; i++) {
+            out.f32[i] = i32[o + i];
+          }
+        } else {
+          for (int i = 0; i < n; i++) {
+            out.f64[i] = i32[o + i];
+          }
+        }
+      }
+    }
   }
 
   /** The values in row-major order as a new float array (converted if needed). */

@@ -33,6 +33,52 @@ class TensorTest {
   }
 
   @Test
+  void conversionsCastEachElementOnceContiguousOrNot() {
+    double[] values = {
+      0,
+      -0.0,
+      1.5,
+      -2.5,
+      0.1,
+      1e-40,
+      3.4e38,
+      -7.99,
+      123456789.123,
+      2147483520,
+      -2147483648.0,
+      Double.NaN,
+      Double.POSITIVE_INFINITY,
+      16777217,
+      -1e300
+    };
+    for (DType from : DType.values()) {
+      Tensor base = Tensor.of(values, 15).to(from).reshape(3, 5);
+      Tensor contiguous = base.slice(0, 1, 3); // rows 1..2: contiguous from an offset
+      Tensor strided = base.transpose(); // the element-wise walk
+      assertTrue(contiguous.isContiguous() && !strided.isContiguous());
+      for (Tensor src : new Tensor[] {contiguous, strided}) {
+        for (DType to : DType.values()) {
+          Tensor out = src.to(to);
+          assertEquals(to, out.dtype());
+          assertArrayEquals(src.shape(), out.shape());
+          for (int r = 0; r < src.shape(0); r++) {
+            for (int c = 0; c < src.shape(1); c++) {
+              double v = src.get(r, c); // read element by element, exact for every dtype
+              double expected =
+                  switch (to) {
+                    case FLOAT32 -> (float) v;
+                    case FLOAT64 -> v;
+                    case INT32 -> (int) v;
+                  };
+              assertEquals(expected, out.get(r, c), from + " -> " + to + " at " + r + ", " + c);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void indexOutOfBoundsNamesAxisAndShape() {
     Tensor t = Tensor.zeros(2, 3);
     IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.get(0, 3));

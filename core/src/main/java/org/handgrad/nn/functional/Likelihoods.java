@@ -1,6 +1,7 @@
 package org.handgrad.nn.functional;
 
 import java.util.Objects;
+import org.handgrad.kernels.Parallel;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Tensor;
 
@@ -28,10 +29,17 @@ import org.handgrad.tensor.Tensor;
  * x, reduction='none').sum(1)}).
  *
  * <p>Dimensions: N examples, D pixels. Computed in float64; outputs take the dtype of the decoder
- * output.
+ * output. The Bernoulli forward splits its examples over {@link Parallel}'s threads (each example's
+ * sum stays on one thread, so the result does not depend on the thread count).
  */
 public final class Likelihoods {
   private Likelihoods() {}
+
+  /** Examples per parallel chunk of the forward passes. */
+  private static final int ROWS_PER_CHUNK = 8;
+
+  /** Elementary operations counted per pixel of the Bernoulli forward (an exp and a log1p). */
+  private static final long TRANSCENDENTAL_WORK = 20;
 
   /**
    * What the backward passes read: the per-element derivative of -log p(x|z) with respect to the
@@ -61,23 +69,31 @@ public final class Likelihoods {
     double[] t = x.toDoubleArray();
     double[] dpix = new double[n * d];
     double[] nll = new double[n];
-    for (int i = 0; i < n; i++) {
-      double s = 0;
-      for (int j = 0; j < d; j++) {
-        int k = i * d + j;
-        double y = t[k];
-        if (!(y >= 0 && y <= 1)) {
-          throw new IllegalArgumentException(
-              op + ": target " + y + " at (" + i + ", " + j + ") is outside [0, 1]");
-        }
-        double v = l[k];
-        double e = Math.exp(-Math.abs(v)); // in (0, 1]: cannot overflow
-        s += Math.max(v, 0) - v * y + Math.log1p(e);
-        double sigmoid = v >= 0 ? 1 / (1 + e) : e / (1 + e);
-        dpix[k] = sigmoid - y;
-      }
-      nll[i] = s;
-    }
+    // Rows are independent and each row's sum runs in order on one thread: the same bits for any
+    // thread count. exp and log1p cost tens of nanoseconds each, hence the work estimate.
+    Parallel.forRange(
+        n,
+        ROWS_PER_CHUNK,
+        (long) n * d * TRANSCENDENTAL_WORK,
+        (start, end) -> {
+          for (int i = start; i < end; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+              int k = i * d + j;
+              double y = t[k];
+              if (!(y >= 0 && y <= 1)) {
+                throw new IllegalArgumentException(
+                    op + ": target " + y + " at (" + i + ", " + j + ") is outside [0, 1]");
+              }
+              double v = l[k];
+              double e = Math.exp(-Math.abs(v)); // in (0, 1]: cannot overflow
+              s += Math.max(v, 0) - v * y + Math.log1p(e);
+              double sigmoid = v >= 0 ? 1 / (1 + e) : e / (1 + e);
+              dpix[k] = sigmoid - y;
+            }
+            nll[i] = s;
+          }
+        });
     return new Forward<>(
         Reparameterize.toDtype(Tensor.of(nll, n), logits.dtype()),
         new Cache(dpix, n, d, logits.dtype()));
