@@ -22,6 +22,21 @@ import org.junit.jupiter.params.provider.EnumSource;
  * float64 numerical gradients, and clear errors for bad input.
  */
 class GenerativePairsTest {
+
+  @Test
+  void bernoulliLikelihoodIsTheSameForAnyThreadCount() {
+    // 64 x 300 pixels: past Parallel's threshold, so the examples are split over the threads
+    Rng rng = new Rng(11);
+    Tensor logits = rng.randn(DType.FLOAT32, 64, 300).mul(4);
+    Tensor x = rng.uniform(DType.FLOAT32, 0, 1, 64, 300);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          var f = Likelihoods.bernoulliNllForward(logits, x);
+          return java.util.List.of(
+              f.out(), Likelihoods.bernoulliNllBackward(Tensor.ones(DType.FLOAT32, 64), f.cache()));
+        });
+  }
+
   private static final Map<String, Tensor> FIX = Fixtures.load("generative");
   private static final double H = GradCheck.DEFAULT_H;
 
