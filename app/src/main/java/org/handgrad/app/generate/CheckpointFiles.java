@@ -47,6 +47,24 @@ final class CheckpointFiles {
     return out;
   }
 
+  /**
+   * The newest checkpoint of a run: {@code path} itself when it is a checkpoint JSON, else the
+   * highest step in {@code path/checkpoints}.
+   *
+   * @param missing what the error says after the path when there is none
+   * @throws IOException naming the path when there is none
+   */
+  static Path latest(Path path, Pattern json, String missing) throws IOException {
+    if (Files.isRegularFile(path) && json.matcher(path.getFileName().toString()).matches()) {
+      return path;
+    }
+    List<Path> all = list(path.resolve("checkpoints"), json);
+    if (all.isEmpty()) {
+      throw new IOException(path + missing);
+    }
+    return all.get(all.size() - 1);
+  }
+
   /** Deletes all but the newest {@code keep} checkpoints in {@code dir}, each JSON first. */
   static void prune(Path dir, Pattern json, int keep) throws IOException {
     List<Path> all = list(dir, json);

@@ -127,17 +127,11 @@ public record GenCheckpoint(
    * @throws IOException naming the path when there is none
    */
   public static Path latest(Path path) throws IOException {
-    if (Files.isRegularFile(path) && JSON.matcher(path.getFileName().toString()).matches()) {
-      return path;
-    }
-    List<Path> all = CheckpointFiles.list(path.resolve("checkpoints"), JSON);
-    if (all.isEmpty()) {
-      throw new IOException(
-          path
-              + " holds no generate checkpoint (expected a run folder of './handgrad generate"
-              + " train' with checkpoints/gen_step_<S>.json)");
-    }
-    return all.get(all.size() - 1);
+    return CheckpointFiles.latest(
+        path,
+        JSON,
+        " holds no generate checkpoint (expected a run folder of './handgrad generate"
+            + " train' with checkpoints/gen_step_<S>.json)");
   }
 
   /** The run folder of a checkpoint path ({@code RUN/checkpoints/x.json} -> RUN), or the path. */

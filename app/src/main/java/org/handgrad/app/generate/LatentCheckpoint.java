@@ -85,17 +85,11 @@ public record LatentCheckpoint(int step, double seconds, Map<String, List<Double
    * @throws IOException naming the path when there is none
    */
   public static Path latest(Path path) throws IOException {
-    if (Files.isRegularFile(path) && JSON.matcher(path.getFileName().toString()).matches()) {
-      return path;
-    }
-    List<Path> all = CheckpointFiles.list(path.resolve("checkpoints"), JSON);
-    if (all.isEmpty()) {
-      throw new IOException(
-          path
-              + " holds no VAE or GAN checkpoint (expected checkpoints/<vae|gan>_step_<S>.json"
-              + " from './handgrad generate train')");
-    }
-    return all.get(all.size() - 1);
+    return CheckpointFiles.latest(
+        path,
+        JSON,
+        " holds no VAE or GAN checkpoint (expected checkpoints/<vae|gan>_step_<S>.json"
+            + " from './handgrad generate train')");
   }
 
   /** Deletes all but the newest {@code keep} checkpoints in {@code dir}. */
