@@ -77,9 +77,8 @@ public record LatentRun(
    */
   public Tensor sample(int n, int[] labels, Rng rng) {
     if (vae != null) {
-      int[] s = config.imageShape();
-      // the VAE's images are in [0, 1]; the grids and the classifier read [-1, 1]
-      return vae.sample(n, rng).reshape(n, s[0], s[1], s[2]).mul(2).sub(1);
+      // the VAE's images, (n, C, H, W), are in [0, 1]; the grids and the classifier read [-1, 1]
+      return vae.sample(n, rng).mul(2).sub(1);
     }
     return gan.generate(gan.noise(n, rng), labels);
   }

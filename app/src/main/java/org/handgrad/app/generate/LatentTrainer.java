@@ -135,7 +135,7 @@ public final class LatentTrainer {
     }
     Tensor x = train.x();
     // the GAN reads [-1, 1], its tanh's range (GanTrainer.epoch maps the same way)
-    Tensor xg = gan != null ? x.mul(2).sub(1) : null;
+    Tensor xg = gan != null ? GenData.toModelRange(train, x.dtype()).x() : null;
     int[] y = train.y();
     int[] order = null;
     int orderEpoch = -1;
@@ -265,18 +265,11 @@ public final class LatentTrainer {
 
   /** 8 x 8 samples, or 8 per class in a row per class, from a fixed seed. */
   private void writeSamples(Vae vae, Dcgan gan, Path png) throws IOException {
-    int k = cfg.numClasses();
     int cols = 8;
-    int count = k > 0 ? k * cols : 64;
+    int count = cfg.numClasses() > 0 ? cfg.numClasses() * cols : 64;
     LatentRun r = new LatentRun(cfg, vae, gan, 0, null, run);
-    int[] labels = null;
-    if (k > 0) {
-      labels = new int[count];
-      for (int i = 0; i < count; i++) {
-        labels[i] = i / cols; // row r is class r
-      }
-    }
-    Tensor images = r.sample(count, labels, new Rng(cfg.seed() + 1));
+    // labels i k / count = i / cols: row r is class r
+    Tensor images = r.sample(count, r.labels(count, null), new Rng(cfg.seed() + 1));
     Files.createDirectories(png.getParent());
     SampleGrid.write(png, images, cols);
   }
