@@ -66,6 +66,59 @@ class ConvTest {
     assertEquals(expected, Conv.dxAsConvolution(g, f));
   }
 
+  // ------------------------------------------------------------------ Winograd
+
+  @ParameterizedTest(name = "C={0} F={1} k{2} s{3} p{4} {5}: {6}")
+  @CsvSource({
+    "64, 64, 3, 1, 1, FLOAT32, true",
+    "128, 64, 3, 1, 1, FLOAT32, true",
+    "32, 32, 3, 1, 1, FLOAT32, false",
+    "96, 32, 3, 1, 1, FLOAT32, false",
+    "64, 64, 3, 1, 1, FLOAT64, false",
+    "64, 64, 3, 2, 1, FLOAT32, false",
+    "64, 64, 3, 1, 0, FLOAT32, false",
+    "64, 64, 5, 1, 1, FLOAT32, false"
+  })
+  void winogradRunsOnlyWhereTheRuleSays(
+      int c, int f, int k, int s, int p, DType dt, boolean expected) {
+    Tensor x = Tensor.zeros(dt, 1, c, 8, 8), w = Tensor.zeros(dt, f, c, k, k);
+    Conv.Cache cache = new Conv.Cache(x, w, Tensor.zeros(dt, f), new ConvParam(s, p));
+    assertEquals(expected, Conv.winograd(cache, c, f));
+  }
+
+  @ParameterizedTest(name = "x({0},64,{1},{2})")
+  @CsvSource({"2, 7, 7", "1, 6, 9", "3, 14, 14"})
+  void winogradPathMatchesNaiveInFloat32(int n, int h, int w) {
+    int c = 64, f = 64;
+    Tensor x = randn(11, DType.FLOAT32, n, c, h, w);
+    Tensor wt = randn(12, DType.FLOAT32, f, c, 3, 3);
+    Tensor b = randn(13, DType.FLOAT32, f);
+    ConvParam p = new ConvParam(1, 1);
+    assertTrue(Conv.winograd(new Conv.Cache(x, wt, b, p), c, f), "the Winograd path runs");
+    Forward<Conv.Cache> fast = Conv.convForward(x, wt, b, p);
+    Forward<Conv.Cache> naive = Conv.convForwardNaive(x, wt, b, p);
+    // The naive pair sums in float64; the house float32 tolerance, relative to the largest value.
+    assertClose("out", fast.out(), naive.out(), tol(DType.FLOAT32));
+    Tensor dout = randn(14, DType.FLOAT32, n, f, h, w);
+    Conv.Grads gf = Conv.convBackward(dout, fast.cache());
+    Conv.Grads gn = Conv.convBackwardNaive(dout, naive.cache());
+    assertClose("dx", gf.dx(), gn.dx(), tol(DType.FLOAT32));
+    assertClose("dw", gf.dw(), gn.dw(), tol(DType.FLOAT32));
+    assertClose("db", gf.db(), gn.db(), tol(DType.FLOAT32));
+  }
+
+  @Test
+  void winogradPathIsBitIdenticalForAnyThreadCount() {
+    Tensor x = randn(1, DType.FLOAT32, 5, 64, 10, 10), w = randn(2, DType.FLOAT32, 64, 64, 3, 3);
+    Tensor b = randn(3, DType.FLOAT32, 64), dout = randn(4, DType.FLOAT32, 5, 64, 10, 10);
+    ThreadCounts.assertSameForAnyThreadCount(
+        () -> {
+          Forward<Conv.Cache> f = Conv.convForward(x, w, b, new ConvParam(1, 1));
+          Conv.Grads g = Conv.convBackward(dout, f.cache());
+          return java.util.List.of(f.out(), g.dx(), g.dw(), g.db());
+        });
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"FLOAT32", "FLOAT64"})
   void inputOnlyBackwardGivesTheSameDxAndDbWithoutDw(DType dt) {

@@ -1,0 +1,467 @@
+package org.handgrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API implementation of {@link Winograd}: F(2x2, 3x3) over blocks of tile rows.
+ *
+ * <p>The tiles of an (H, W) image form TH = ceil(H/2) rows of TW = ceil(W/2); the tile rows of all
+ * N images are numbered {@code r = n*TH + i} and cut into blocks of consecutive rows (a block may
+ * span images). A block's tiles sit in slots of rows of RS = TW + 1, the last slot of each row a
+ * spare (see {@link Geometry}). Per block and on one thread:
+ *
+ * <ol>
+ *   <li>input transform: {@code V[p, c, k]} (16, Ci, slots), slots contiguous. The padded image
+ *       rows of a run of tile rows are first copied (scalar) into four parity planes, even or odd
+ *       rows by even or odd columns, RS values per row. Then all 16 inputs of the tiles k..k+L-1
+ *       are unit-stride vectors of those planes (the tile's rows 2 and 3 one plane row further on,
+ *       its columns 2 and 3 one slot further on), and the transform is a few vector adds per slot;
+ *   <li>16 GEMMs {@code M[p] (Co, slots) = U[p] (Co, Ci) V[p] (Ci, slots)} with a 4-row by 2-vector
+ *       register block, the Ci products of each element summed in ascending order;
+ *   <li>output transform {@code Y = A^T M A} plus the bias, vectorized over slots into four planes
+ *       (output row and column parity), then a scalar interleave of the planes into the NCHW rows,
+ *       dropping the row and column past an odd H or W.
+ * </ol>
+ *
+ * Buffers are padded so that every vector access is whole: a block's slot count is rounded up to
+ * lanes, and the lanes past a run compute values that nothing reads (a later run overwrites them,
+ * or they fall in the padding). Slots never mix in the GEMMs or the transforms, so whatever the
+ * spare and padding slots hold cannot reach a real output.
+ *
+ * <p>The transforms stay a large share of the time: on 28x28 images with 32 channels each way this
+ * path measured no faster than im2col + GEMM (see {@code Conv#winograd} for where it is used).
+ */
+final class WinogradVector {
+  private static final VectorSpecies<Float> S = Species.F;
+  private static final int L = S.length();
+
+  /** Filter rows per register block of the GEMMs. */
+  private static final int MR = 4;
+
+  /**
+   * Elements of the input and product transforms of one block, 16 * channels * tiles, kept near 96K
+   * floats (384 KiB) so that a block's V and M stay in a 1 MiB L2 through the GEMMs.
+   */
+  private static final int BLOCK_ELEMENTS = 96 * 1024;
+
+  private WinogradVector() {}
+
+  /** Per-thread buffers, grown to the largest block the thread has run. */
+  private static final class Scratch {
+    float[] v = new float[0];
+    float[] m = new float[0];
+    float[] rows = new float[0];
+    float[] y = new float[0];
+
+    float[] v(int n) {
+      if (v.length < n) {
+        v = new float[n];
+      }
+      return v;
+    }
+
+    float[] m(int n) {
+      if (m.length < n) {
+        m = new float[n];
+      }
+      return m;
+    }
+
+    float[] rows(int n) {
+      if (rows.length < n) {
+        rows = new float[n];
+      }
+      return rows;
+    }
+
+    float[] y(int n) {
+      if (y.length < n) {
+        y = new float[n];
+      }
+      return y;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static int roundUp(int n, int m) {
+    return (n + m - 1) / m * m;
+  }
+
+  /**
+   * Tile rows per block: about {@link #BLOCK_ELEMENTS} / (16 * channels) slots, then, among the
+   * counts from half that up, the one whose slot count wastes the smallest fraction of its last
+   * vector (the larger on ties).
+   *
+   * @param tw slots per tile row (RS)
+   * @param channels the larger of the input and output channel counts
+   */
+  static int rowsPerBlock(int tw, int channels) {
+    int tiles = Math.max(2 * L, Math.min(512, BLOCK_ELEMENTS / (16 * Math.max(1, channels))));
+    int most = Math.max(1, tiles / tw);
+    int best = most;
+    double bestWaste = waste(most * tw);
+    for (int r = most - 1; r >= Math.max(1, (most + 1) / 2); r--) {
+      double w = waste(r * tw);
+      if (w < bestWaste) {
+        best = r;
+        bestWaste = w;
+      }
+    }
+    return best;
+  }
+
+  private static double waste(int tiles) {
+    return (roundUp(tiles, L) - tiles) / (double) tiles;
+  }
+
+  /**
+   * U = G g G^T of every filter, laid out (16, Co, Ci): for the forward pass Co = F, Ci = C and g =
+   * w[f, c]; flipped (the input gradient) Co = C, Ci = F and g[a, b] = w[f, c, 2-a, 2-b].
+   */
+  static float[] filterTransform(float[] w, int wOff, int F, int C, boolean flip) {
+    int co = flip ? C : F, ci = flip ? F : C;
+    float[] u = new float[16 * co * ci];
+    float[] g = new float[9];
+    float[] gg = new float[12];
+    for (int f = 0; f < F; f++) {
+      for (int c = 0; c < C; c++) {
+        int base = wOff + (f * C + c) * 9;
+        for (int i = 0; i < 9; i++) {
+          g[i] = w[base + (flip ? 8 - i : i)];
+        }
+        // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the 3x3 filter's rows.
+        for (int j = 0; j < 3; j++) {
+          float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+          gg[j] = g0;
+          gg[3 + j] = (g0 + g1 + g2) * 0.5f;
+          gg[6 + j] = (g0 - g1 + g2) * 0.5f;
+          gg[9 + j] = g2;
+        }
+        int o = flip ? c * ci + f : f * ci + c;
+        for (int i = 0; i < 4; i++) {
+          float a = gg[3 * i], b = gg[3 * i + 1], d = gg[3 * i + 2];
+          u[(4 * i) * co * ci + o] = a;
+          u[(4 * i + 1) * co * ci + o] = (a + b + d) * 0.5f;
+          u[(4 * i + 2) * co * ci + o] = (a - b + d) * 0.5f;
+          u[(4 * i + 3) * co * ci + o] = d;
+        }
+      }
+    }
+    return u;
+  }
+
+  /**
+   * dst (N, co, H, W) = the 3x3, pad-1 convolution of src (N, ci, H, W) with the transformed
+   * filters u (16, co, ci), plus bias (null for none).
+   */
+  static void convolve(
+      float[] dst,
+      int dOff,
+      float[] src,
+      int sOff,
+      float[] u,
+      float[] bias,
+      int bOff,
+      int N,
+      int ci,
+      int co,
+      int H,
+      int W) {
+    Geometry g = new Geometry(H, W, rowsPerBlock((W + 1) / 2 + 1, Math.max(ci, co)));
+    int rowsTotal = N * g.th;
+    if (rowsTotal == 0 || co == 0) {
+      return;
+    }
+    int blocks = (rowsTotal + g.rb - 1) / g.rb;
+    long work = 16L * ci * co * rowsTotal * g.rs;
+    Parallel.forChunks(
+        blocks,
+        work,
+        blk -> {
+          Scratch s = SCRATCH.get();
+          float[] v = s.v(16 * ci * g.ts);
+          float[] m = s.m(16 * co * g.ts);
+          float[] planes = s.rows(4 * g.plane);
+          float[] y = s.y(4 * g.plane);
+          int r0 = blk * g.rb, r1 = Math.min(rowsTotal, r0 + g.rb);
+          int tiles = roundUp((r1 - r0) * g.rs, L);
+          inputTransform(v, src, sOff, ci, g, r0, r1, planes);
+          products(m, u, v, co, ci, tiles, g.ts);
+          outputTransform(dst, dOff, m, bias, bOff, co, g, r0, r1, y);
+        });
+  }
+
+  /**
+   * Tiles and buffers of an (H, W) image. Tile (i, t) of a block's tile rows is slot {@code k = (i
+   * - first row) * rs + t}: rows of rs = TW + 1 slots, the last of each a spare whose value nothing
+   * reads. With that stride the tile's 16 inputs are unit-stride vectors over k in the four parity
+   * planes of the padded image (even or odd rows, even or odd columns), each holding rs values per
+   * row.
+   */
+  private static final class Geometry {
+    final int H, W, th, tw, rs, rb, ts, plane;
+
+    Geometry(int H, int W, int rb) {
+      this.H = H;
+      this.W = W;
+      th = (H + 1) / 2;
+      tw = (W + 1) / 2;
+      rs = tw + 1;
+      this.rb = rb;
+      // Vector stores run up to L - 1 slots past a block's last tile; the GEMMs read whole vectors.
+      ts = roundUp(rb * rs, L) + L;
+      // A parity plane: rows 0..rows of a run of tile rows, plus the overrun of the shifted reads.
+      plane = roundUp(rb * rs, L) + 2 * rs + 2 * L;
+    }
+  }
+
+  /** V[p, c, k] = (B^T d B)[p] of every tile of rows r0..r1-1 and channel c. */
+  private static void inputTransform(
+      float[] v, float[] x, int xOff, int ci, Geometry g, int r0, int r1, float[] planes) {
+    int H = g.H, W = g.W, th = g.th, rs = g.rs, pl = g.plane;
+    int slab = ci * g.ts; // distance between positions p of V
+    for (int c = 0; c < ci; c++) {
+      // Runs of tile rows within one image.
+      for (int r = r0; r < r1; ) {
+        int n = r / th, i0 = r % th, rows = Math.min(r1 - r, th - i0);
+        int img = xOff + (n * ci + c) * H * W;
+        // Padded rows 2 i0 .. 2 (i0 + rows) + 1 (image rows one less) into the parity planes:
+        // plane (row parity, column parity), row j / 2 of the run, slot t = padded column / 2.
+        for (int j = 0; j < 2 * rows + 2; j++) {
+          int h = 2 * i0 + j - 1;
+          int e = (j & 1) * 2 * pl + (j >> 1) * rs, o = e + pl;
+          splitRow(planes, e, o, x, img + h * W, h >= 0 && h < H, W, g.tw);
+        }
+        int out = c * g.ts + (r - r0) * rs;
+        int slots = rows * rs;
+        for (int i = 0; i < 4; i++) {
+          // Row i of B^T: s = d[ROW_A[i]] + sign * d[ROW_B[i]] for each of the tile's 4 columns
+          // (even[k], odd[k], even[k + 1], odd[k + 1]); then B over the columns of s.
+          int ra = ROW_A[i], rb = ROW_B[i];
+          int a0 = (ra & 1) * 2 * pl + (ra >> 1) * rs, a1 = a0 + pl;
+          int b0 = (rb & 1) * 2 * pl + (rb >> 1) * rs, b1 = b0 + pl;
+          FloatVector sign = FloatVector.broadcast(S, i == 1 ? 1f : -1f);
+          int o = out + 4 * i * slab;
+          for (int k = 0; k < slots; k += L) {
+            FloatVector s0 =
+                FloatVector.fromArray(S, planes, a0 + k)
+                    .add(FloatVector.fromArray(S, planes, b0 + k).mul(sign));
+            FloatVector s1 =
+                FloatVector.fromArray(S, planes, a1 + k)
+                    .add(FloatVector.fromArray(S, planes, b1 + k).mul(sign));
+            FloatVector s2 =
+                FloatVector.fromArray(S, planes, a0 + k + 1)
+                    .add(FloatVector.fromArray(S, planes, b0 + k + 1).mul(sign));
+            FloatVector s3 =
+                FloatVector.fromArray(S, planes, a1 + k + 1)
+                    .add(FloatVector.fromArray(S, planes, b1 + k + 1).mul(sign));
+            s0.sub(s2).intoArray(v, o + k);
+            s1.add(s2).intoArray(v, o + slab + k);
+            s2.sub(s1).intoArray(v, o + 2 * slab + k);
+            s1.sub(s3).intoArray(v, o + 3 * slab + k);
+          }
+        }
+        r += rows;
+      }
+    }
+  }
+
+  /**
+   * Splits one image row (starting at rowStart) into even[t] = xpad[2t] = x[2t - 1] and odd[t] =
+   * xpad[2t + 1] = x[2t] for t = 0..tw, zero outside the image.
+   */
+  private static void splitRow(
+      float[] buf, int even, int odd, float[] x, int rowStart, boolean inside, int W, int tw) {
+    if (!inside) {
+      for (int t = 0; t <= tw; t++) {
+        buf[even + t] = 0f;
+        buf[odd + t] = 0f;
+      }
+      return;
+    }
+    buf[even] = 0f;
+    int pairs = W / 2;
+    for (int t = 0; t < pairs; t++) {
+      buf[odd + t] = x[rowStart + 2 * t];
+      buf[even + t + 1] = x[rowStart + 2 * t + 1];
+    }
+    if (W % 2 != 0) {
+      buf[odd + pairs] = x[rowStart + W - 1];
+      buf[even + pairs + 1] = 0f;
+    }
+    buf[odd + tw] = 0f;
+  }
+
+  /**
+   * B^T's rows as two-term combinations {@code d[ROW_A[i]] + sign * d[ROW_B[i]]}, the sign + for i
+   * = 1 only: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+   */
+  private static final int[] ROW_A = {0, 1, 2, 1};
+
+  private static final int[] ROW_B = {2, 2, 1, 3};
+
+  /** M[p] (co, tiles) = U[p] (co, ci) V[p] (ci, tiles) for the 16 positions p. */
+  private static void products(float[] m, float[] u, float[] v, int co, int ci, int tiles, int ts) {
+    for (int p = 0; p < 16; p++) {
+      int uP = p * co * ci, vP = p * ci * ts, mP = p * co * ts;
+      int f = 0;
+      for (; f + MR <= co; f += MR) {
+        int t = 0;
+        for (; t + 2 * L <= tiles; t += 2 * L) {
+          block4x2(m, mP + f * ts + t, ts, u, uP + f * ci, ci, v, vP + t, ts);
+        }
+        if (t < tiles) {
+          block4x1(m, mP + f * ts + t, ts, u, uP + f * ci, ci, v, vP + t, ts);
+        }
+      }
+      for (; f < co; f++) {
+        for (int t = 0; t < tiles; t += L) {
+          block1x1(m, mP + f * ts + t, u, uP + f * ci, ci, v, vP + t, ts);
+        }
+      }
+    }
+  }
+
+  /** Four filter rows by two vectors of tiles: eight accumulators over ci. */
+  private static void block4x2(
+      float[] m, int mo, int ts, float[] u, int uo, int ci, float[] v, int vo, int vs) {
+    FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+    FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+    FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+    FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+    for (int c = 0; c < ci; c++) {
+      int at = vo + c * vs;
+      FloatVector x0 = FloatVector.fromArray(S, v, at);
+      FloatVector x1 = FloatVector.fromArray(S, v, at + L);
+      FloatVector w0 = FloatVector.broadcast(S, u[uo + c]);
+      a00 = x0.fma(w0, a00);
+      a01 = x1.fma(w0, a01);
+      FloatVector w1 = FloatVector.broadcast(S, u[uo + ci + c]);
+      a10 = x0.fma(w1, a10);
+      a11 = x1.fma(w1, a11);
+      FloatVector w2 = FloatVector.broadcast(S, u[uo + 2 * ci + c]);
+      a20 = x0.fma(w2, a20);
+      a21 = x1.fma(w2, a21);
+      FloatVector w3 = FloatVector.broadcast(S, u[uo + 3 * ci + c]);
+      a30 = x0.fma(w3, a30);
+      a31 = x1.fma(w3, a31);
+    }
+    a00.intoArray(m, mo);
+    a01.intoArray(m, mo + L);
+    a10.intoArray(m, mo + ts);
+    a11.intoArray(m, mo + ts + L);
+    a20.intoArray(m, mo + 2 * ts);
+    a21.intoArray(m, mo + 2 * ts + L);
+    a30.intoArray(m, mo + 3 * ts);
+    a31.intoArray(m, mo + 3 * ts + L);
+  }
+
+  /** Four filter rows by one vector of tiles. */
+  private static void block4x1(
+      float[] m, int mo, int ts, float[] u, int uo, int ci, float[] v, int vo, int vs) {
+    FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+    FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+    for (int c = 0; c < ci; c++) {
+      FloatVector x0 = FloatVector.fromArray(S, v, vo + c * vs);
+      a0 = x0.fma(FloatVector.broadcast(S, u[uo + c]), a0);
+      a1 = x0.fma(FloatVector.broadcast(S, u[uo + ci + c]), a1);
+      a2 = x0.fma(FloatVector.broadcast(S, u[uo + 2 * ci + c]), a2);
+      a3 = x0.fma(FloatVector.broadcast(S, u[uo + 3 * ci + c]), a3);
+    }
+    a0.intoArray(m, mo);
+    a1.intoArray(m, mo + ts);
+    a2.intoArray(m, mo + 2 * ts);
+    a3.intoArray(m, mo + 3 * ts);
+  }
+
+  /** One filter row by one vector of tiles. */
+  private static void block1x1(
+      float[] m, int mo, float[] u, int uo, int ci, float[] v, int vo, int vs) {
+    FloatVector a = FloatVector.zero(S);
+    for (int c = 0; c < ci; c++) {
+      a = FloatVector.fromArray(S, v, vo + c * vs).fma(FloatVector.broadcast(S, u[uo + c]), a);
+    }
+    a.intoArray(m, mo);
+  }
+
+  /** out = A^T M A + bias of every tile of rows r0..r1-1, written into the (N, co, H, W) output. */
+  private static void outputTransform(
+      float[] out,
+      int oOff,
+      float[] m,
+      float[] bias,
+      int bOff,
+      int co,
+      Geometry g,
+      int r0,
+      int r1,
+      float[] y) {
+    int H = g.H, W = g.W, th = g.th, rs = g.rs, pl = g.plane;
+    int slab = co * g.ts;
+    for (int f = 0; f < co; f++) {
+      FloatVector b = FloatVector.broadcast(S, bias == null ? 0f : bias[bOff + f]);
+      for (int r = r0; r < r1; ) {
+        int n = r / th, i0 = r % th, rows = Math.min(r1 - r, th - i0);
+        int at = f * g.ts + (r - r0) * rs;
+        int slots = rows * rs;
+        for (int a = 0; a < 2; a++) {
+          // Row a of A^T M, column j: m[a][j] + sign (m[a + 1][j] + m[a + 2][j]) with sign + for
+          // a = 0 and - for a = 1; then A over its columns, plus the bias, into planes 2a, 2a + 1.
+          FloatVector sign = FloatVector.broadcast(S, a == 0 ? 1f : -1f);
+          int m0 = at + 4 * a * slab, m1 = m0 + 4 * slab, m2 = m1 + 4 * slab;
+          int left = 2 * a * pl, right = left + pl;
+          for (int k = 0; k < slots; k += L) {
+            FloatVector q0 =
+                FloatVector.fromArray(S, m, m0 + k)
+                    .add(
+                        FloatVector.fromArray(S, m, m1 + k)
+                            .add(FloatVector.fromArray(S, m, m2 + k))
+                            .mul(sign));
+            FloatVector q1 =
+                FloatVector.fromArray(S, m, m0 + slab + k)
+                    .add(
+                        FloatVector.fromArray(S, m, m1 + slab + k)
+                            .add(FloatVector.fromArray(S, m, m2 + slab + k))
+                            .mul(sign));
+            FloatVector q2 =
+                FloatVector.fromArray(S, m, m0 + 2 * slab + k)
+                    .add(
+                        FloatVector.fromArray(S, m, m1 + 2 * slab + k)
+                            .add(FloatVector.fromArray(S, m, m2 + 2 * slab + k))
+                            .mul(sign));
+            FloatVector q3 =
+                FloatVector.fromArray(S, m, m0 + 3 * slab + k)
+                    .add(
+                        FloatVector.fromArray(S, m, m1 + 3 * slab + k)
+                            .add(FloatVector.fromArray(S, m, m2 + 3 * slab + k))
+                            .mul(sign));
+            q0.add(q1).add(q2).add(b).intoArray(y, left + k);
+            q1.sub(q2).sub(q3).add(b).intoArray(y, right + k);
+          }
+        }
+        // Interleave the two columns of each tile into the output rows 2i and 2i + 1.
+        int pairs = W / 2;
+        for (int i = 0; i < rows; i++) {
+          for (int a = 0; a < 2; a++) {
+            int h = 2 * (i0 + i) + a;
+            if (h >= H) {
+              break;
+            }
+            int row = oOff + ((n * co + f) * H + h) * W;
+            int left = 2 * a * pl + i * rs, right = left + pl;
+            for (int t = 0; t < pairs; t++) {
+              out[row + 2 * t] = y[left + t];
+              out[row + 2 * t + 1] = y[right + t];
+            }
+            if (W % 2 != 0) {
+              out[row + W - 1] = y[left + pairs];
+            }
+          }
+        }
+        r += rows;
+      }
+    }
+  }
+}
