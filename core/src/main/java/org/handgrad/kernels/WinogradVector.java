@@ -51,36 +51,13 @@ final class WinogradVector {
   private static final class Scratch {
     float[] v = new float[0];
     float[] m = new float[0];
-    float[] rows = new float[0];
+    float[] planes = new float[0];
     float[] y = new float[0];
+  }
 
-    float[] v(int n) {
-      if (v.length < n) {
-        v = new float[n];
-      }
-      return v;
-    }
-
-    float[] m(int n) {
-      if (m.length < n) {
-        m = new float[n];
-      }
-      return m;
-    }
-
-    float[] rows(int n) {
-      if (rows.length < n) {
-        rows = new float[n];
-      }
-      return rows;
-    }
-
-    float[] y(int n) {
-      if (y.length < n) {
-        y = new float[n];
-      }
-      return y;
-    }
+  /** {@code a} if it holds n floats, else a new array of n. */
+  private static float[] atLeast(float[] a, int n) {
+    return a.length < n ? new float[n] : a;
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -181,10 +158,10 @@ final class WinogradVector {
         work,
         blk -> {
           Scratch s = SCRATCH.get();
-          float[] v = s.v(16 * ci * g.ts);
-          float[] m = s.m(16 * co * g.ts);
-          float[] planes = s.rows(4 * g.plane);
-          float[] y = s.y(4 * g.plane);
+          float[] v = s.v = atLeast(s.v, 16 * ci * g.ts);
+          float[] m = s.m = atLeast(s.m, 16 * co * g.ts);
+          float[] planes = s.planes = atLeast(s.planes, 4 * g.plane);
+          float[] y = s.y = atLeast(s.y, 4 * g.plane);
           int r0 = blk * g.rb, r1 = Math.min(rowsTotal, r0 + g.rb);
           int tiles = roundUp((r1 - r0) * g.rs, L);
           inputTransform(v, src, sOff, ci, g, r0, r1, planes);
