@@ -8,6 +8,7 @@ import org.handgrad.kernels.Gemm;
 import org.handgrad.kernels.Im2col;
 import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
+import org.handgrad.kernels.Winograd;
 import org.handgrad.nn.functional.BatchNormParam;
 import org.handgrad.nn.functional.Conv;
 import org.handgrad.nn.functional.ConvParam;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Option;
  *       ({@link #SAME_3X3}), float32, batch 64, for comparison with {@code
  *       scripts/bench/conv_torch.py}.
  *   <li>The im2col layout question: one GEMM per image versus one GEMM over the whole batch.
+ *   <li>The forward pass of 3x3 pad-1 layers ({@link #WINOGRAD_3X3}) on both paths: im2col + GEMM
+ *       and Winograd's F(2x2, 3x3), with their ratio.
  * </ol>
  */
 @Command(
@@ -45,7 +48,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Benchmark conv / max-pool / spatial BatchNorm layers (fast vs naive, GEMM share, batch"
-            + " layout).")
+            + " layout, im2col vs Winograd).")
 public final class BenchConvCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "10", description = "Timed runs per case (median).")
   int reps;
@@ -174,6 +177,21 @@ public final class BenchConvCommand implements Callable<Integer> {
     System.out.println("(d) forward GEMM per image vs one GEMM for the batch (GEMM only), float32");
     layout(batch, 1, 28);
     layout(batch, 3, 32);
+
+    System.out.println();
+    System.out.println(
+        "(e) 3x3 pad 1 forward, float32: im2col + GEMM against Winograd F(2x2, 3x3)"
+            + " (Conv.winograd picks the second when C * F >= 32 (C + F))");
+    if (Winograd.enabled()) {
+      for (int[] shape : WINOGRAD_3X3) {
+        winogradVersusIm2col(batch, shape[0], shape[1], shape[2]);
+      }
+    } else {
+      System.out.println(
+          "  not run: Winograd is off (no Vector API kernels, or -D"
+              + Winograd.PROPERTY
+              + "=false)");
+    }
     System.out.printf(Locale.ROOT, "%n(checksum %.3g)%n", sink);
     return 0;
   }
@@ -298,6 +316,48 @@ public final class BenchConvCommand implements Callable<Integer> {
       time(() -> Conv.convForward(x, w, b, p).out(), reps),
       time(() -> Conv.convBackward(dout, cache).dx(), reps)
     };
+  }
+
+  /** (C, F, H = W) of section (e): the U-Net's layer shapes on both sides of the rule. */
+  static final int[][] WINOGRAD_3X3 = {
+    {32, 32, 28}, {96, 32, 28}, {64, 64, 28}, {64, 64, 14}, {128, 64, 14}, {64, 64, 7}
+  };
+
+  /**
+   * The forward pass of one layer timed on both paths, im2col first, through {@link
+   * Winograd#PROPERTY} (which {@link Winograd#enabled()} reads at every call).
+   */
+  private void winogradVersusIm2col(int n, int c, int f, int hw) {
+    Tensor x = random(DType.FLOAT32, 31, n, c, hw, hw);
+    Tensor w = random(DType.FLOAT32, 32, f, c, 3, 3);
+    Tensor b = random(DType.FLOAT32, 33, f);
+    ConvParam p = new ConvParam(1, 1);
+    double[] ms = new double[2];
+    String prior = System.getProperty(Winograd.PROPERTY);
+    try {
+      for (int i = 0; i < 2; i++) {
+        System.setProperty(Winograd.PROPERTY, i == 0 ? "false" : "true");
+        ms[i] = time(() -> Conv.convForward(x, w, b, p).out(), reps);
+      }
+    } finally {
+      if (prior == null) {
+        System.clearProperty(Winograd.PROPERTY);
+      } else {
+        System.setProperty(Winograd.PROPERTY, prior);
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "  x(%d,%d,%d,%d) w(%d,%d,3,3)   im2col %7.2f ms   Winograd %7.2f ms   %.2fx%n",
+        n,
+        c,
+        hw,
+        hw,
+        f,
+        c,
+        ms[0],
+        ms[1],
+        ms[0] / ms[1]);
   }
 
   private void layout(int n, int c, int hw) {

@@ -30,9 +30,13 @@ class BenchConvCommandTest {
           "GEMM alone",
           "maxpool 2x2",
           "spatial batchnorm",
-          "per image"
+          "per image",
+          "against Winograd"
         }) {
       assertTrue(out.contains(s), "missing '" + s + "' in:\n" + out);
     }
+    // Section (e) times every shape on both paths and leaves the switch as it found it.
+    assertEquals(BenchConvCommand.WINOGRAD_3X3.length, out.split("   Winograd ", -1).length - 1);
+    assertEquals(null, System.getProperty(org.handgrad.kernels.Winograd.PROPERTY));
   }
 }
