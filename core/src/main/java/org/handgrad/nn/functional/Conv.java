@@ -7,7 +7,9 @@ import org.handgrad.tensor.Tensor;
 
 /**
  * 2-D convolution (cross-correlation, as CS231n and PyTorch define it) with stride and zero
- * padding: a naive reference pair written as plain loops and a fast pair built on im2col + GEMM.
+ * padding: a naive reference pair written as plain loops and a fast pair built on im2col + GEMM
+ * (Winograd's F(2x2, 3x3) instead for the forward pass and dx of 3x3 layers that {@link #winograd}
+ * picks).
  *
  * <p>Dimensions: N images, C input channels, H x W input size, F filters of size HH x WW, output
  * size H' x W' with {@code H' = 1 + (H + 2*pad - HH) / stride} and {@code W' = 1 + (W + 2*pad - WW)
@@ -230,6 +232,8 @@ public final class Conv {
    *         <li>for stride 1, a convolution of dout[n] with the flipped filters: {@code dx[n] (C,
    *             H*W) = wflip (C, F*HH*WW) * im2col(dout[n])}, padding {@code HH-1-pad};
    *       </ul>
+   *       or, for the layers {@link #winograd} picks, that same convolution by Winograd's F(2x2,
+   *       3x3) over the whole batch after the loop;
    *   <li>{@code db[f] += sum of dout[n, f]}.
    * </ul>
    *
