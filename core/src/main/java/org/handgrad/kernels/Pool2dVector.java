@@ -1,9 +1,11 @@
 package org.handgrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorOperators.Comparison;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -56,13 +58,20 @@ final class Pool2dVector {
     return a;
   }
 
+  /** Vectors of half the width, L/2 lanes: what a group of L/2 outputs is stored through. */
+  private static final VectorSpecies<Float> HALF =
+      VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+  private static final VectorSpecies<Integer> HALF_INT =
+      VectorSpecies.of(int.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
   /**
-   * Whether this kernel handles the shape: at least L outputs per row (one full vector; the last
-   * group of a row overlaps the previous one) and plane indices below 2^23 (exact as floats, see
-   * the int conversion).
+   * Whether this kernel handles the shape: at least L/2 outputs per row (half a vector: groups of L
+   * outputs, or of L/2 below L, the last group of a row overlapping the previous one) and plane
+   * indices below 2^23 (exact as floats, see the int conversion).
    */
   static boolean fits(int H, int W, int WO) {
-    return WO >= L && (long) H * W < (1 << 23);
+    return WO >= L / 2 && (long) H * W < (1 << 23);
   }
 
   /**
@@ -81,6 +90,10 @@ final class Pool2dVector {
       int W,
       int HO,
       int WO) {
+    if (WO < L) {
+      maxPool2x2Narrow(out, outOff, argmax, argOff, x, xOff, planes, H, W, HO, WO);
+      return;
+    }
     for (int p = 0; p < planes; p++) {
       int xp = xOff + p * H * W;
       for (int i = 0; i < HO; i++) {
@@ -130,6 +143,60 @@ final class Pool2dVector {
           // pattern 0x4B000000 + k.
           at.add(TWO_23).reinterpretAsInts().sub(TWO_23_BITS).intoArray(argmax, argOff + o + jj);
           if (jj == WO - L) {
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #maxPool2x2} for rows of L/2 to L - 1 outputs (14 of them from Fashion-MNIST's 28 x 28
+   * planes with 512-bit vectors, 7 from 14 x 14 with 256-bit): groups of L/2 outputs, each from one
+   * vector of L input columns per window row, the winners stored through a half-width vector.
+   * Before this path such rows ran the scalar loop, 8x slower (one thread, x (64, 32, 28, 28) on an
+   * AVX-512 Xeon: 5.9 ms against 0.71 ms for the 256-bit kernel).
+   */
+  private static void maxPool2x2Narrow(
+      float[] out,
+      int outOff,
+      int[] argmax,
+      int argOff,
+      float[] x,
+      int xOff,
+      int planes,
+      int H,
+      int W,
+      int HO,
+      int WO) {
+    int g = L / 2;
+    for (int p = 0; p < planes; p++) {
+      int xp = xOff + p * H * W;
+      for (int i = 0; i < HO; i++) {
+        int o = p * HO * WO + i * WO;
+        for (int j = 0; ; j += g) {
+          int jj = Math.min(j, WO - g);
+          int q = 2 * i * W + 2 * jj; // input columns [q, q+L) of rows 2i and 2i+1: g windows
+          FloatVector a = FloatVector.fromArray(F, x, xp + q);
+          FloatVector b = a.rearrange(SWAP);
+          VectorMask<Float> tb = b.compare(VectorOperators.GT, a).or(b.compare(NE, b));
+          FloatVector ab = a.blend(b, tb);
+          FloatVector ia = LANE.add(q);
+          FloatVector iab = ia.blend(ia.add(1f), tb);
+          FloatVector c = FloatVector.fromArray(F, x, xp + q + W);
+          FloatVector d = c.rearrange(SWAP);
+          VectorMask<Float> td = d.compare(VectorOperators.GT, c).or(d.compare(NE, d));
+          FloatVector cd = c.blend(d, td);
+          FloatVector ic = ia.add(W);
+          FloatVector icd = ic.blend(ic.add(1f), td);
+          VectorMask<Float> t = cd.compare(VectorOperators.GT, ab).or(cd.compare(NE, cd));
+          // The winners sit in the even lanes; EVENS packs them into the lower half.
+          FloatVector best = ab.blend(cd, t).rearrange(EVENS);
+          FloatVector at = iab.blend(icd, t).rearrange(EVENS).add(TWO_23);
+          ((FloatVector) best.reinterpretShape(HALF, 0)).intoArray(out, outOff + o + jj);
+          ((IntVector) at.reinterpretAsInts().sub(TWO_23_BITS).reinterpretShape(HALF_INT, 0))
+              .intoArray(argmax, argOff + o + jj);
+          if (jj == WO - g) {
             break;
           }
         }

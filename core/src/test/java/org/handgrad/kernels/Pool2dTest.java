@@ -35,7 +35,7 @@ class Pool2dTest {
   }
 
   @ParameterizedTest(name = "W={0}")
-  @ValueSource(ints = {2, 3, 7, 14, 15, 16, 17, 28, 29, 31, 33, 64, 65})
+  @ValueSource(ints = {2, 3, 7, 8, 9, 12, 14, 15, 16, 17, 28, 29, 31, 33, 64, 65})
   void vectorTwoByTwoMatchesTheScalarTwinBitForBit(int W) {
     assertTrue(Kernels.useVector(), "tests run with jdk.incubator.vector");
     SplittableRandom r = new SplittableRandom(W);
@@ -54,6 +54,16 @@ class Pool2dTest {
             Float.floatToRawIntBits(outS[i]), Float.floatToRawIntBits(outV[i]), what + " at " + i);
       }
     }
+  }
+
+  @Test
+  void vectorKernelTakesRowsOfHalfAVectorOrMore() {
+    int lanes = Species.F.length();
+    // Fashion-MNIST's 28 x 28 planes pool to rows of 14: half a 512-bit vector of floats.
+    assertTrue(Pool2dVector.fits(2, 2 * lanes, lanes), "full vectors");
+    assertTrue(Pool2dVector.fits(2, lanes, lanes / 2), "half vectors");
+    assertTrue(Pool2dVector.fits(28, 28, 14), "28 x 28 at " + lanes + " lanes");
+    assertTrue(!Pool2dVector.fits(2, lanes - 2, lanes / 2 - 1), "narrower rows stay scalar");
   }
 
   @Test
