@@ -4,6 +4,7 @@ import static org.handgrad.nn.functional.ConvTest.assertMessage;
 import static org.handgrad.nn.functional.ConvTesting.assertClose;
 import static org.handgrad.nn.functional.ConvTesting.fx;
 import static org.handgrad.nn.functional.ConvTesting.fxIn;
+import static org.handgrad.nn.functional.ConvTesting.maxRel;
 import static org.handgrad.nn.functional.ConvTesting.randn;
 import static org.handgrad.nn.functional.ConvTesting.tol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -117,6 +118,43 @@ class PoolTest {
         Pool.avgPoolBackward(dout, af.cache()).dx(),
         Pool.avgPoolBackwardNaive(dout, af.cache()).dx(),
         1e-10);
+  }
+
+  /**
+   * PyTorch's rounded-down windows without padding ({@code PoolParam.torch(k, s, 0)}, the speedrun
+   * net's {@code nn.MaxPool2d(2)}) run the unpadded kernels, the 2x2 vector one included for rows
+   * of 4 or more outputs; against the naive loops, float32 and float64, even and odd planes.
+   */
+  @ParameterizedTest(name = "{0} x({1},{2}) pool {3} s{4}")
+  @CsvSource({
+    "FLOAT32, 28, 28, 2, 2",
+    "FLOAT32, 29, 31, 2, 2",
+    "FLOAT32, 14, 15, 2, 2",
+    "FLOAT32, 7, 7, 2, 2",
+    "FLOAT32, 9, 10, 3, 2",
+    "FLOAT64, 29, 31, 2, 2",
+    "FLOAT64, 9, 10, 3, 2"
+  })
+  void floorRoundedWindowsWithoutPaddingMatchNaive(DType dt, int h, int w, int k, int s) {
+    Tensor x = randn(13, dt, 2, 3, h, w);
+    PoolParam p = PoolParam.torch(k, s, 0);
+    Forward<Pool.MaxCache> mf = Pool.maxPoolForward(x, p);
+    Forward<Pool.Cache> mn = Pool.maxPoolForwardNaive(x, p);
+    assertArrayEquals(new int[] {2, 3, 1 + (h - k) / s, 1 + (w - k) / s}, mf.out().shape());
+    // A max copies one input: bit for bit. Its gradient lands on that input alone, so dx is exact
+    // too unless windows overlap (k > s), where an input's gradients from two windows are summed
+    // in another order.
+    assertEquals(0.0, maxRel(mf.out(), mn.out()), "max out");
+    Tensor dout = randn(14, dt, mf.out().shape());
+    double dxErr =
+        maxRel(
+            Pool.maxPoolBackward(dout, mf.cache()).dx(),
+            Pool.maxPoolBackwardNaive(dout, mn.cache()).dx());
+    if (k <= s) {
+      assertEquals(0.0, dxErr, "max dx");
+    } else {
+      assertTrue(dxErr < tol(dt), "max dx: " + dxErr);
+    }
   }
 
   @Test
