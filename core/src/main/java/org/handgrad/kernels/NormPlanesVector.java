@@ -1,13 +1,16 @@
 package org.handgrad.kernels;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API versions of the {@link NormPlanes} reductions; the scalar loops there are their twins
- * (reference and fallback). Only reductions are here: the JIT does not vectorize floating-point
- * reductions (it may not reassociate adds), while it does vectorize the elementwise maps.
+ * Vector API versions of the {@link NormPlanes} reductions and float32 maps; the scalar loops there
+ * are their twins (reference and fallback). The JIT does not vectorize floating-point reductions
+ * (it may not reassociate adds). It does vectorize the elementwise maps, but with 512-bit vectors
+ * it unrolls them so far that short planes run mostly in scalar remainders, so the float32 maps are
+ * here too, bit-identical to their twins (the same float operations, no fused multiply-add).
  *
  * <p>Float32 data is widened to double lanes as it is loaded ({@link Widen}), so the sums still
  * accumulate in double, at ~4x the scalar speed. The summation order depends on the lane count, so
@@ -19,6 +22,8 @@ final class NormPlanesVector {
 
   private static final VectorSpecies<Double> D = Species.D;
   private static final int L = D.length();
+  private static final VectorSpecies<Float> F = Species.F;
+  private static final int LF = F.length();
 
   /** True when the preferred shape has at least two double lanes. */
   static boolean usable() {
@@ -166,6 +171,68 @@ final class NormPlanesVector {
       }
       sdy[p] = a;
       sdyx[p] = b;
+    }
+  }
+
+  /** See {@link NormPlanes#sAffine}. */
+  static void sAffine(
+      float[] out,
+      int outOff,
+      float[] x,
+      int xOff,
+      int hw,
+      double[] mu,
+      double[] scale,
+      double[] bias,
+      int p0,
+      int p1) {
+    for (int p = p0; p < p1; p++) {
+      int o = outOff + p * hw;
+      int xo = xOff + p * hw;
+      float m = (float) mu[p];
+      float s = (float) scale[p];
+      float b = (float) bias[p];
+      int i = 0;
+      for (; i <= hw - LF; i += LF) {
+        FloatVector.fromArray(F, x, xo + i).sub(m).mul(s).add(b).intoArray(out, o + i);
+      }
+      for (; i < hw; i++) {
+        out[o + i] = (x[xo + i] - m) * s + b;
+      }
+    }
+  }
+
+  /** See {@link NormPlanes#sLinear}. */
+  static void sLinear(
+      float[] dx,
+      int dxOff,
+      float[] dy,
+      int dyOff,
+      float[] x,
+      int xOff,
+      int hw,
+      double[] a,
+      double[] mu,
+      double[] b,
+      double[] c,
+      int p0,
+      int p1) {
+    for (int p = p0; p < p1; p++) {
+      int o = dxOff + p * hw;
+      int go = dyOff + p * hw;
+      int xo = xOff + p * hw;
+      float ap = (float) a[p];
+      float m = (float) mu[p];
+      float bp = (float) b[p];
+      float cp = (float) c[p];
+      int i = 0;
+      for (; i <= hw - LF; i += LF) {
+        FloatVector t = FloatVector.fromArray(F, x, xo + i).sub(m).mul(bp);
+        FloatVector.fromArray(F, dy, go + i).mul(ap).add(t).add(cp).intoArray(dx, o + i);
+      }
+      for (; i < hw; i++) {
+        dx[o + i] = ap * dy[go + i] + bp * (x[xo + i] - m) + cp;
+      }
     }
   }
 }

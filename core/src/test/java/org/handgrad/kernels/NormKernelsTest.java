@@ -101,6 +101,33 @@ class NormKernelsTest {
     }
   }
 
+  @Test
+  void vectorPlaneMapsEqualTheirScalarTwins() {
+    assertTrue(NormPlanes.vectorized(), "tests run with jdk.incubator.vector");
+    SplittableRandom rng = new SplittableRandom(6);
+    int planes = 3;
+    for (int hw : new int[] {1, 7, 15, 16, 17, 33, 49, 196}) {
+      for (int off : new int[] {0, 3}) {
+        float[] x = f32(rand(rng, off + planes * hw, 5.0));
+        float[] dy = f32(rand(rng, off + planes * hw, 0));
+        double[][] coef = new double[4][];
+        for (int k = 0; k < 4; k++) {
+          coef[k] = rand(rng, planes, 1.0);
+        }
+        float[] v = new float[off + planes * hw];
+        float[] s = new float[off + planes * hw];
+        String what = "hw=" + hw + " off=" + off;
+        NormPlanes.sAffine(v, off, x, off, hw, coef[0], coef[1], coef[2], 1, planes);
+        NormPlanes.sAffineScalar(s, off, x, off, hw, coef[0], coef[1], coef[2], 1, planes);
+        assertArrayEquals(s, v, "sAffine " + what);
+        NormPlanes.sLinear(v, off, dy, off, x, off, hw, coef[0], coef[1], coef[2], coef[3], 0, 2);
+        NormPlanes.sLinearScalar(
+            s, off, dy, off, x, off, hw, coef[0], coef[1], coef[2], coef[3], 0, 2);
+        assertArrayEquals(s, v, "sLinear " + what);
+      }
+    }
+  }
+
   /** Same sums in another order (lanes, fma): equal to ~1e-14 of the summed magnitudes. */
   private static void assertClose(double[][] scalar, double[][] vector, String what) {
     for (int k = 0; k < scalar.length; k++) {
