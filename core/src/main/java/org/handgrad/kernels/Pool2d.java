@@ -16,8 +16,9 @@ public final class Pool2d {
 
   /**
    * Max pooling forward with argmax. 2x2 windows with stride 2 take the branch-free Vector API
-   * kernel {@link Pool2dVector} when {@link Kernels#useVector()} and the rows are at least half a
-   * vector of outputs wide; everything else runs {@link #maxPoolScalar}, the reference.
+   * kernel {@link Pool2dVector} when {@link Kernels#useVector()} and the rows are at least a
+   * quarter of a vector of outputs wide; everything else runs {@link #maxPoolScalar}, the
+   * reference.
    */
   public static void maxPool(
       float[] out,

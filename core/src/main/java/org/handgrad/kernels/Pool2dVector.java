@@ -5,7 +5,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorOperators.Comparison;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -58,20 +57,13 @@ final class Pool2dVector {
     return a;
   }
 
-  /** Vectors of half the width, L/2 lanes: what a group of L/2 outputs is stored through. */
-  private static final VectorSpecies<Float> HALF =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-
-  private static final VectorSpecies<Integer> HALF_INT =
-      VectorSpecies.of(int.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-
   /**
-   * Whether this kernel handles the shape: at least L/2 outputs per row (half a vector: groups of L
-   * outputs, or of L/2 below L, the last group of a row overlapping the previous one) and plane
-   * indices below 2^23 (exact as floats, see the int conversion).
+   * Whether this kernel handles the shape: at least L/4 outputs per row (groups of L outputs, or of
+   * fewer below L, the last group of a row overlapping the previous one; see {@link
+   * #maxPool2x2Narrow}) and plane indices below 2^23 (exact as floats, see the int conversion).
    */
   static boolean fits(int H, int W, int WO) {
-    return WO >= L / 2 && (long) H * W < (1 << 23);
+    return WO >= L / 4 && (long) H * W < (1 << 23);
   }
 
   /**
@@ -151,11 +143,17 @@ final class Pool2dVector {
   }
 
   /**
-   * {@link #maxPool2x2} for rows of L/2 to L - 1 outputs (14 of them from Fashion-MNIST's 28 x 28
-   * planes with 512-bit vectors, 7 from 14 x 14 with 256-bit): groups of L/2 outputs, each from one
-   * vector of L input columns per window row, the winners stored through a half-width vector.
-   * Before this path such rows ran the scalar loop, 8x slower (one thread, x (64, 32, 28, 28) on an
-   * AVX-512 Xeon: 5.9 ms against 0.71 ms for the 256-bit kernel).
+   * {@link #maxPool2x2} for rows of L/4 to L - 1 outputs (14 from Fashion-MNIST's 28 x 28 planes
+   * and 7 from 14 x 14 with 512-bit vectors): groups of g = min(L/2, WO) outputs, each from one
+   * vector of L input columns per window row. Below L/2 outputs that vector reaches past the row
+   * (the top row's into the bottom one, the bottom row's into the next plane); lanes past the g
+   * windows are computed and dropped, as compares, blends and the even-lane packing never mix a
+   * window's lanes with another's. Only the last plane of the call could read past the array; it
+   * runs the scalar twin when it would. A group's g winners leave through a small array and a copy,
+   * not through a narrower vector: a second float vector shape would spoil the JIT's type profile
+   * of every float store (docs/performance.md, "One vector species per element type"). Before this
+   * path such rows ran the scalar loop, 9x slower (one thread, x (64, 32, 28, 28) on an AVX-512
+   * Xeon: 5.9 ms against 0.6 ms).
    */
   private static void maxPool2x2Narrow(
       float[] out,
@@ -169,8 +167,33 @@ final class Pool2dVector {
       int W,
       int HO,
       int WO) {
-    int g = L / 2;
-    for (int p = 0; p < planes; p++) {
+    int g = Math.min(L / 2, WO);
+    // The bottom row's vector of the last output row ends L - 2g columns past the windows.
+    boolean lastPlaneScalar =
+        planes > 0 && (long) xOff + (long) planes * H * W + Math.max(0, L - W) > x.length;
+    int vectorPlanes = lastPlaneScalar ? planes - 1 : planes;
+    if (lastPlaneScalar) {
+      int last = planes - 1;
+      Pool2d.maxPoolScalar(
+          out,
+          outOff + last * HO * WO,
+          argmax,
+          argOff + last * HO * WO,
+          x,
+          xOff + last * H * W,
+          1,
+          H,
+          W,
+          2,
+          2,
+          2,
+          HO,
+          WO);
+    }
+    int end = vectorPlanes * HO * WO; // the outputs this loop writes, from outOff
+    float[] vals = new float[L];
+    int[] index = new int[L];
+    for (int p = 0; p < vectorPlanes; p++) {
       int xp = xOff + p * H * W;
       for (int i = 0; i < HO; i++) {
         int o = p * HO * WO + i * WO;
@@ -193,9 +216,19 @@ final class Pool2dVector {
           // The winners sit in the even lanes; EVENS packs them into the lower half.
           FloatVector best = ab.blend(cd, t).rearrange(EVENS);
           FloatVector at = iab.blend(icd, t).rearrange(EVENS).add(TWO_23);
-          ((FloatVector) best.reinterpretShape(HALF, 0)).intoArray(out, outOff + o + jj);
-          ((IntVector) at.reinterpretAsInts().sub(TWO_23_BITS).reinterpretShape(HALF_INT, 0))
-              .intoArray(argmax, argOff + o + jj);
+          IntVector atInt = at.reinterpretAsInts().sub(TWO_23_BITS);
+          if (o + jj + L <= end) {
+            // Whole vectors: the L - g lanes past the group land on outputs that later groups of
+            // this loop write again (they run in increasing output order, each group starting at
+            // most g after the previous one).
+            best.intoArray(out, outOff + o + jj);
+            atInt.intoArray(argmax, argOff + o + jj);
+          } else {
+            best.intoArray(vals, 0);
+            atInt.intoArray(index, 0);
+            System.arraycopy(vals, 0, out, outOff + o + jj, g);
+            System.arraycopy(index, 0, argmax, argOff + o + jj, g);
+          }
           if (jj == WO - g) {
             break;
           }

@@ -57,13 +57,43 @@ class Pool2dTest {
   }
 
   @Test
-  void vectorKernelTakesRowsOfHalfAVectorOrMore() {
+  void vectorKernelTakesRowsOfAQuarterVectorOrMore() {
     int lanes = Species.F.length();
-    // Fashion-MNIST's 28 x 28 planes pool to rows of 14: half a 512-bit vector of floats.
     assertTrue(Pool2dVector.fits(2, 2 * lanes, lanes), "full vectors");
     assertTrue(Pool2dVector.fits(2, lanes, lanes / 2), "half vectors");
+    assertTrue(Pool2dVector.fits(2, lanes / 2, lanes / 4), "quarter vectors");
+    // Fashion-MNIST's 28 x 28 and 14 x 14 planes pool to rows of 14 and 7.
     assertTrue(Pool2dVector.fits(28, 28, 14), "28 x 28 at " + lanes + " lanes");
-    assertTrue(!Pool2dVector.fits(2, lanes - 2, lanes / 2 - 1), "narrower rows stay scalar");
+    assertTrue(Pool2dVector.fits(14, 14, 7), "14 x 14 at " + lanes + " lanes");
+    assertTrue(!Pool2dVector.fits(2, lanes / 2 - 2, lanes / 4 - 1), "narrower rows stay scalar");
+  }
+
+  /**
+   * Rows narrower than half a vector read past the plane; planes in the middle of a larger array,
+   * and a last plane that ends the array (its scalar fallback), give the scalar twin's bits.
+   */
+  @Test
+  void narrowRowsNextToTheArrayEnd() {
+    SplittableRandom r = new SplittableRandom(3);
+    int lanes = Species.F.length();
+    for (int W = lanes / 2; W < lanes; W++) {
+      for (int slack : new int[] {0, 1, lanes}) {
+        int H = 4, planes = 2, HO = 2, WO = W / 2;
+        float[] x = awkward(r, planes * H * W + slack);
+        float[] outV = new float[planes * HO * WO], outS = new float[planes * HO * WO];
+        int[] amV = new int[outV.length], amS = new int[outV.length];
+        Pool2d.maxPool(outV, 0, amV, 0, x, 0, planes, H, W, 2, 2, 2, HO, WO);
+        Pool2d.maxPoolScalar(outS, 0, amS, 0, x, 0, planes, H, W, 2, 2, 2, HO, WO);
+        String what = "W=" + W + " slack=" + slack;
+        assertArrayEquals(amS, amV, what);
+        for (int i = 0; i < outS.length; i++) {
+          assertEquals(
+              Float.floatToRawIntBits(outS[i]),
+              Float.floatToRawIntBits(outV[i]),
+              what + " at " + i);
+        }
+      }
+    }
   }
 
   @Test
