@@ -149,11 +149,12 @@ final class Pool2dVector {
    * (the top row's into the bottom one, the bottom row's into the next plane); lanes past the g
    * windows are computed and dropped, as compares, blends and the even-lane packing never mix a
    * window's lanes with another's. Only the last plane of the call could read past the array; it
-   * runs the scalar twin when it would. A group's g winners leave through a small array and a copy,
-   * not through a narrower vector: a second float vector shape would spoil the JIT's type profile
-   * of every float store (docs/performance.md, "One vector species per element type"). Before this
-   * path such rows ran the scalar loop, 9x slower (one thread, x (64, 32, 28, 28) on an AVX-512
-   * Xeon: 5.9 ms against 0.6 ms).
+   * runs the scalar twin when it would. A group's g winners are stored as a whole vector where the
+   * lanes past them fall on outputs this loop writes again later, else through a small array and a
+   * copy; never through a narrower vector: a second float vector shape would spoil the JIT's type
+   * profile of every float store (docs/performance.md, "One vector species per element type").
+   * Before this path such rows ran the scalar loop, 7.7x slower (one thread, x (64, 32, 28, 28) on
+   * an AVX-512 Xeon: 5.9 ms against 0.77 ms).
    */
   private static void maxPool2x2Narrow(
       float[] out,
@@ -168,7 +169,8 @@ final class Pool2dVector {
       int HO,
       int WO) {
     int g = Math.min(L / 2, WO);
-    // The bottom row's vector of the last output row ends L - 2g columns past the windows.
+    // With W < L, the bottom-row vector of a plane's last output row ends up to L - W values past
+    // the plane.
     boolean lastPlaneScalar =
         planes > 0 && (long) xOff + (long) planes * H * W + Math.max(0, L - W) > x.length;
     int vectorPlanes = lastPlaneScalar ? planes - 1 : planes;
