@@ -2,6 +2,8 @@ package org.handgrad.app;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -128,6 +130,7 @@ final class UnetBenchCommand implements Runnable {
     long wall;
     List<TapeProfile.Row> rows;
     long tapeNanos;
+    long gcMillis = gcMillis();
     try (TapeProfile p = TapeProfile.start()) {
       long t0 = System.nanoTime();
       for (int i = 0; i < runs; i++) {
@@ -137,6 +140,7 @@ final class UnetBenchCommand implements Runnable {
       rows = p.rows();
       tapeNanos = p.totalNanos();
     }
+    gcMillis = gcMillis() - gcMillis;
     out.printf(
         Locale.ROOT,
         "profile: %s, %d runs, %.1f ms per run (wall)%n",
@@ -160,6 +164,24 @@ final class UnetBenchCommand implements Runnable {
         "",
         String.format(Locale.ROOT, "%.1f%%", 100.0 * (wall - tapeNanos) / wall));
     table.print(out);
+    out.printf(
+        Locale.ROOT,
+        "garbage collection: %.1f ms per run (%.1f%%), not a row of its own: each pause is in"
+            + " the row of whatever was running (an operation or the time outside the tape)%n",
+        (double) gcMillis / runs,
+        100.0 * gcMillis * 1e6 / wall);
+  }
+
+  /**
+   * Milliseconds the JVM's collectors have spent so far, as they report it (for the throughput
+   * collector: its pauses).
+   */
+  static long gcMillis() {
+    long ms = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
   }
 
   /** One DDPM step: q_sample, forward, MSE against eps, backward, Adam; returns the loss. */

@@ -40,4 +40,27 @@ class UnetBenchCommandTest {
         Double.parseDouble(outside.replaceAll("(?s)^\\(outside the tape\\) +([0-9.]+)%.*", "$1"));
     assertTrue(share > 50, text);
   }
+
+  @Test
+  void profileReportsTheCollectorsPausesSeparately() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    // A live set of a million small objects, so that every full collection takes milliseconds.
+    java.util.List<int[]> live = new java.util.ArrayList<>();
+    for (int i = 0; i < 1_000_000; i++) {
+      live.add(new int[] {i});
+    }
+    Runnable step =
+        () -> {
+          Tape tape = new Tape();
+          tape.input(Tensor.of(new double[] {live.size()}, 1));
+          System.gc();
+        };
+    UnetBenchCommand.printProfile(
+        new PrintStream(bytes, true, StandardCharsets.UTF_8), "collecting step", step, 2);
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    String line = text.substring(text.indexOf("garbage collection: "));
+    double ms =
+        Double.parseDouble(line.replaceAll("(?s)^garbage collection: ([0-9.]+) ms.*", "$1"));
+    assertTrue(ms > 0, text);
+  }
 }
