@@ -4,7 +4,7 @@ package org.handgrad.kernels;
  * Normalization kernels over contiguous planes: plane p is the span {@code x[off + p*hw, off +
  * (p+1)*hw)}, e.g. one (n, c) image channel of an NCHW tensor (hw = H*W), or one row of an (N, D)
  * matrix (hw = D). Each plane has its own scalar coefficients, so the inner loops are plain streams
- * over contiguous memory that the JIT vectorizes (maps) or unrolls (reductions).
+ * over contiguous memory (which of them run on the Vector API: below).
  *
  * <p>Spatial BatchNorm and GroupNorm both use these: they differ only in how planes are grouped
  * into statistics (planes n*C + c over n for a channel, planes of one (n, group) for GroupNorm),
@@ -187,10 +187,10 @@ public final class NormPlanes {
   }
 
   /**
-   * Scalar twin of {@link #sAffine}. The JIT vectorizes this loop itself, but with 512-bit vectors
-   * it unrolls it so far that short planes (7 x 7, 14 x 14) run mostly in its scalar remainder: the
-   * explicit vector loop ran 1.8x faster on 7 x 7 planes and 1.4x on 28 x 28 (one thread, 1.6M
-   * floats, Intel Xeon with AVX-512).
+   * Scalar twin of {@link #sAffine}. The JIT vectorizes this loop itself, yet the explicit vector
+   * loop ran 1.8x faster on 7 x 7 planes and 1.4x on 28 x 28 (one thread, 1.6M floats, Intel Xeon
+   * with AVX-512); for short planes a likely reason is that the JIT's unrolled 512-bit loop leaves
+   * most of a plane to its scalar remainder (supposed, not read off the generated code).
    */
   public static void sAffineScalar(
       float[] out,

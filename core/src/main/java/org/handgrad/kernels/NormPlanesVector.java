@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API versions of the {@link NormPlanes} reductions and float32 maps; the scalar loops there
  * are their twins (reference and fallback). The JIT does not vectorize floating-point reductions
- * (it may not reassociate adds). It does vectorize the elementwise maps, but with 512-bit vectors
- * it unrolls them so far that short planes run mostly in scalar remainders, so the float32 maps are
- * here too, bit-identical to their twins (the same float operations, no fused multiply-add).
+ * (it may not reassociate adds). It does vectorize the elementwise maps, but explicit loops ran the
+ * float32 ones 1.4-1.8x faster on an AVX-512 Xeon (short planes most), so those are here too,
+ * bit-identical to their twins (the same float operations, no fused multiply-add).
  *
  * <p>Float32 data is widened to double lanes as it is loaded ({@link Widen}), so the sums still
  * accumulate in double, at ~4x the scalar speed. The summation order depends on the lane count, so
