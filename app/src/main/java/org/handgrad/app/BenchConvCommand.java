@@ -181,7 +181,7 @@ public final class BenchConvCommand implements Callable<Integer> {
     System.out.println();
     System.out.println(
         "(e) 3x3 pad 1 forward, float32: im2col + GEMM against Winograd F(2x2, 3x3)"
-            + " (Conv.winograd picks the second when C * F >= 32 (C + F))");
+            + " (Conv.winograd picks the second when C and F are both at least 32)");
     if (Winograd.enabled()) {
       for (int[] shape : WINOGRAD_3X3) {
         winogradVersusIm2col(batch, shape[0], shape[1], shape[2]);

@@ -1,6 +1,8 @@
 package org.handgrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,14 +15,18 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ol>
  *   <li>input transform: {@code V[p, c, k]} (16, Ci, slots), slots contiguous. The padded image
- *       rows of a run of tile rows are first copied (scalar) into four parity planes, even or odd
- *       rows by even or odd columns, RS values per row. Then all 16 inputs of the tiles k..k+L-1
- *       are unit-stride vectors of those planes (the tile's rows 2 and 3 one plane row further on,
- *       its columns 2 and 3 one slot further on), and the transform is a few vector adds per slot;
- *   <li>16 GEMMs {@code M[p] (Co, slots) = U[p] (Co, Ci) V[p] (Ci, slots)} with a 4-row by 2-vector
- *       register block, the Ci products of each element summed in ascending order;
+ *       rows of a run of tile rows are first split into four parity planes, even or odd rows by
+ *       even or odd columns, RS values per row (a vector of L inputs unzipped by two shuffles when
+ *       a row has at least L/2 column pairs, else a scalar loop). Then all 16 inputs of the tiles
+ *       k..k+L-1 are unit-stride vectors of those planes (the tile's rows 2 and 3 one plane row
+ *       further on, its columns 2 and 3 one slot further on), and the transform is a few vector
+ *       adds per slot;
+ *   <li>16 GEMMs {@code M[p] (Co, slots) = U[p] (Co, Ci) V[p] (Ci, slots)} with a register block of
+ *       8 (at 512 bits) or 4 filter rows by 2 vectors of slots, the Ci products of each element
+ *       summed in ascending order;
  *   <li>output transform {@code Y = A^T M A} plus the bias, vectorized over slots into four planes
- *       (output row and column parity), then a scalar interleave of the planes into the NCHW rows,
+ *       (output row and column parity), then the planes' columns zipped into the NCHW rows (two
+ *       shuffles and a blend per L outputs where a row has at least L/2 pairs, else scalar),
  *       dropping the row and column past an odd H or W.
  * </ol>
  *
@@ -29,15 +35,40 @@ import jdk.incubator.vector.VectorSpecies;
  * or they fall in the padding). Slots never mix in the GEMMs or the transforms, so whatever the
  * spare and padding slots hold cannot reach a real output.
  *
- * <p>The transforms stay a large share of the time: on 28x28 images with 32 channels each way this
- * path measured no faster than im2col + GEMM (see {@code Conv#winograd} for where it is used).
+ * <p>The transforms stay a large share of the time: with scalar row splits and zips, 28x28 images
+ * with 32 channels each way measured no faster than im2col + GEMM; with the shuffles 1.10-1.24x
+ * faster (see {@code Conv#winograd} for where the path is used). Their reads of the input and
+ * writes of the output are most of what remains of them (JFR puts the samples on those lines).
  */
 final class WinogradVector {
   private static final VectorSpecies<Float> S = Species.F;
   private static final int L = S.length();
 
+  /** Half a vector: the tiles whose two columns fill one vector of an image row. */
+  private static final int HALF = L / 2;
+
+  /** Lanes 0, 2, 4, ... (then the same again): the even elements of a vector. */
+  private static final VectorShuffle<Float> UNZIP_EVEN = VectorShuffle.fromOp(S, i -> (2 * i) % L);
+
+  /** Lanes 1, 3, 5, ... (then the same again): the odd elements of a vector. */
+  private static final VectorShuffle<Float> UNZIP_ODD =
+      VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
+
+  /** Lanes 0, 0, 1, 1, ..., HALF - 1, HALF - 1: each of the lower half twice. */
+  private static final VectorShuffle<Float> ZIP = VectorShuffle.fromOp(S, i -> i / 2);
+
+  /** The odd lanes. */
+  private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL);
+
   /** Filter rows per register block of the GEMMs. */
   private static final int MR = 4;
+
+  /**
+   * Whether the GEMMs first take 8 filter rows at a time ({@link #block8x2}): its 16 accumulators,
+   * two input vectors and a broadcast need more than the 16 vector registers of AVX2, so only at
+   * 512 bits (AVX-512 has 32).
+   */
+  private static final boolean WIDE_BLOCK = L >= 16;
 
   /**
    * Elements of the input and product transforms of one block, 16 * channels * tiles, kept near 96K
@@ -260,7 +291,21 @@ final class WinogradVector {
     }
     buf[even] = 0f;
     int pairs = W / 2;
-    for (int t = 0; t < pairs; t++) {
+    int t0 = 0;
+    if (pairs >= HALF) {
+      // Vectors of L inputs, x[2t .. 2t + L), give HALF = L/2 slots of each plane; their upper
+      // lanes (copies) land on slots that a later chunk, the next plane row or the plane's padding
+      // rewrites. The last chunk starts at pairs - HALF, so no read leaves the row, and overlaps
+      // the one before with the same values.
+      for (int t = 0; t < pairs; t += HALF) {
+        int tc = Math.min(t, pairs - HALF);
+        FloatVector d = FloatVector.fromArray(S, x, rowStart + 2 * tc);
+        d.rearrange(UNZIP_EVEN).intoArray(buf, odd + tc);
+        d.rearrange(UNZIP_ODD).intoArray(buf, even + tc + 1);
+      }
+      t0 = pairs;
+    }
+    for (int t = t0; t < pairs; t++) {
       buf[odd + t] = x[rowStart + 2 * t];
       buf[even + t + 1] = x[rowStart + 2 * t + 1];
     }
@@ -284,6 +329,18 @@ final class WinogradVector {
     for (int p = 0; p < 16; p++) {
       int uP = p * co * ci, vP = p * ci * ts, mP = p * co * ts;
       int f = 0;
+      if (WIDE_BLOCK) {
+        for (; f + 2 * MR <= co; f += 2 * MR) {
+          int t = 0;
+          for (; t + 2 * L <= tiles; t += 2 * L) {
+            block8x2(m, mP + f * ts + t, ts, u, uP + f * ci, ci, v, vP + t, ts);
+          }
+          if (t < tiles) {
+            block4x1(m, mP + f * ts + t, ts, u, uP + f * ci, ci, v, vP + t, ts);
+            block4x1(m, mP + (f + MR) * ts + t, ts, u, uP + (f + MR) * ci, ci, v, vP + t, ts);
+          }
+        }
+      }
       for (; f + MR <= co; f += MR) {
         int t = 0;
         for (; t + 2 * L <= tiles; t += 2 * L) {
@@ -333,6 +390,64 @@ final class WinogradVector {
     a21.intoArray(m, mo + 2 * ts + L);
     a30.intoArray(m, mo + 3 * ts);
     a31.intoArray(m, mo + 3 * ts + L);
+  }
+
+  /** Eight filter rows by two vectors of tiles: sixteen accumulators over ci. */
+  private static void block8x2(
+      float[] m, int mo, int ts, float[] u, int uo, int ci, float[] v, int vo, int vs) {
+    FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+    FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+    FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+    FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+    FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
+    FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
+    FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
+    FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
+    for (int c = 0; c < ci; c++) {
+      int at = vo + c * vs;
+      FloatVector x0 = FloatVector.fromArray(S, v, at);
+      FloatVector x1 = FloatVector.fromArray(S, v, at + L);
+      FloatVector w = FloatVector.broadcast(S, u[uo + c]);
+      a00 = x0.fma(w, a00);
+      a01 = x1.fma(w, a01);
+      w = FloatVector.broadcast(S, u[uo + ci + c]);
+      a10 = x0.fma(w, a10);
+      a11 = x1.fma(w, a11);
+      w = FloatVector.broadcast(S, u[uo + 2 * ci + c]);
+      a20 = x0.fma(w, a20);
+      a21 = x1.fma(w, a21);
+      w = FloatVector.broadcast(S, u[uo + 3 * ci + c]);
+      a30 = x0.fma(w, a30);
+      a31 = x1.fma(w, a31);
+      w = FloatVector.broadcast(S, u[uo + 4 * ci + c]);
+      a40 = x0.fma(w, a40);
+      a41 = x1.fma(w, a41);
+      w = FloatVector.broadcast(S, u[uo + 5 * ci + c]);
+      a50 = x0.fma(w, a50);
+      a51 = x1.fma(w, a51);
+      w = FloatVector.broadcast(S, u[uo + 6 * ci + c]);
+      a60 = x0.fma(w, a60);
+      a61 = x1.fma(w, a61);
+      w = FloatVector.broadcast(S, u[uo + 7 * ci + c]);
+      a70 = x0.fma(w, a70);
+      a71 = x1.fma(w, a71);
+    }
+    a00.intoArray(m, mo);
+    a01.intoArray(m, mo + L);
+    a10.intoArray(m, mo + ts);
+    a11.intoArray(m, mo + ts + L);
+    a20.intoArray(m, mo + 2 * ts);
+    a21.intoArray(m, mo + 2 * ts + L);
+    a30.intoArray(m, mo + 3 * ts);
+    a31.intoArray(m, mo + 3 * ts + L);
+    a40.intoArray(m, mo + 4 * ts);
+    a41.intoArray(m, mo + 4 * ts + L);
+    a50.intoArray(m, mo + 5 * ts);
+    a51.intoArray(m, mo + 5 * ts + L);
+    a60.intoArray(m, mo + 6 * ts);
+    a61.intoArray(m, mo + 6 * ts + L);
+    a70.intoArray(m, mo + 7 * ts);
+    a71.intoArray(m, mo + 7 * ts + L);
   }
 
   /** Four filter rows by one vector of tiles. */
@@ -428,7 +543,19 @@ final class WinogradVector {
             }
             int row = oOff + ((n * co + f) * H + h) * W;
             int left = 2 * a * pl + i * rs, right = left + pl;
-            for (int t = 0; t < pairs; t++) {
+            int t0 = 0;
+            if (pairs >= HALF) {
+              // HALF slots of each plane zipped into L outputs; the last chunk moves back to end
+              // at the row's last pair, rewriting outputs of the one before with the same values.
+              for (int t = 0; t < pairs; t += HALF) {
+                int tc = Math.min(t, pairs - HALF);
+                FloatVector zl = FloatVector.fromArray(S, y, left + tc).rearrange(ZIP);
+                FloatVector zr = FloatVector.fromArray(S, y, right + tc).rearrange(ZIP);
+                zl.blend(zr, ODD_LANES).intoArray(out, row + 2 * tc);
+              }
+              t0 = pairs;
+            }
+            for (int t = t0; t < pairs; t++) {
               out[row + 2 * t] = y[left + t];
               out[row + 2 * t + 1] = y[right + t];
             }

@@ -379,14 +379,17 @@ public final class Conv {
   /**
    * Whether a layer runs Winograd's F(2x2, 3x3) ({@link Winograd}) rather than im2col + GEMM for
    * its forward pass and its input gradient: float32 with the Vector API, 3x3 filters, stride 1,
-   * padding 1, and enough channels on both sides: {@code C * F >= 32 * (C + F)}.
+   * padding 1, and at least 32 channels on both sides: {@code min(C, F) >= 32}.
    *
    * <p>Winograd's 16 GEMMs cost about {@code 16 C F} multiply-adds per tile, its transforms about
    * {@code C + F} vector passes; with few channels the transforms, which the im2col path does not
-   * have, eat the saving. Measured on a 2-core Zen 5 (AVX-512), float32, 2 threads, forward,
-   * medians of two sittings: C = F = 64 ran 1.17-1.31x faster than im2col at 14x14 and 1.03-1.07x
-   * at 28x28; C = F = 32 at 28x28 0.91-1.07x and C = 96, F = 32 there 0.86-1.06x, which the rule
-   * leaves on im2col (docs/performance.md).
+   * have, eat the saving. Measured on a 2-core Zen 5 (AVX-512), float32, 2 threads, forward, the
+   * two paths alternated in one process (40 calls each, medians of three runs), after the
+   * transforms' row splits and zips went onto vector shuffles: C = F = 32 at 28x28 1.10-1.24x
+   * faster than im2col, C = 96, F = 32 there 1.05-1.10x, C = 64, F = 32 1.12-1.21x, C = F = 64
+   * 1.06-1.19x; and the U-Net's training step 2-3% faster with this rule than with the earlier
+   * {@code C * F >= 32 (C + F)} (which left the 32-channel layers on im2col) in three alternations
+   * (docs/performance.md).
    */
   static boolean winograd(Cache cache, int C, int F) {
     Tensor w = cache.w();
@@ -396,9 +399,12 @@ public final class Conv {
         && w.shape(3) == 3
         && p.stride() == 1
         && p.pad() == 1
-        && (long) C * F >= 32L * (C + F)
+        && Math.min(C, F) >= WINOGRAD_MIN_CHANNELS
         && Winograd.enabled();
   }
+
+  /** The fewest input channels and filters for which {@link #winograd} picks Winograd. */
+  static final int WINOGRAD_MIN_CHANNELS = 32;
 
   /** The smallest image channel count for which dx is computed as a convolution. */
   static final int DX_CONV_MIN_CHANNELS = 8;
