@@ -24,8 +24,9 @@ package org.handgrad.kernels;
  *
  * <p>The input gradient of such a layer is again a 3x3, stride-1, pad-1 convolution: of dout with
  * the filters flipped in both spatial axes and their two channel axes swapped ({@link
- * #backwardData}). (The filter gradient stays on the im2col path, whose GEMM there is already the
- * efficient deep-k dot-product kind.)
+ * #backwardData}). The filter gradient runs the algorithm backwards ({@link #backwardFilter}): the
+ * forward pass is linear in U, so {@code dU = (A dY A^T) * V} per tile, summed over the tiles (16
+ * GEMMs whose inner dimension is the tiles), and {@code dw = G^T dU G}.
  *
  * <p>The transforms' constants are 0, 1 and 1/2, so on inputs that are small integers (or halves)
  * every step is exact in float32, and the result equals the direct convolution bit for bit; that is
@@ -120,6 +121,41 @@ public final class Winograd {
     requireVector();
     float[] u = WinogradVector.filterTransform(w, wOff, F, C, true);
     WinogradVector.convolve(dx, dxOff, dout, doutOff, u, null, 0, N, F, C, H, W);
+  }
+
+  /**
+   * Filter gradient of {@link #forward}: {@code dw[f, c, a, b] = sum over n, h, v of dout[n, f, h,
+   * v] * xpad[n, c, h + a, v + b]} (xpad: x zero-padded by 1), by F(2x2, 3x3) run backwards: per
+   * tile {@code dU = (A dY A^T) * (B^T d B)}, summed over tiles as 16 GEMMs, then {@code dw = G^T
+   * dU G}. The sum over tiles is cut into a fixed number of runs added in a fixed order, so the
+   * result does not depend on the thread count.
+   *
+   * @param dw filter gradient (F, C, 3, 3) from dwOff, overwritten
+   * @param dwOff index of dw[0, 0, 0, 0]
+   * @param x input (N, C, H, W) from xOff
+   * @param xOff index of x[0, 0, 0, 0]
+   * @param dout upstream gradient (N, F, H, W) from doutOff
+   * @param doutOff index of dout[0, 0, 0, 0]
+   * @param N images
+   * @param C input channels
+   * @param H image height
+   * @param W image width
+   * @param F filters
+   */
+  public static void backwardFilter(
+      float[] dw,
+      int dwOff,
+      float[] x,
+      int xOff,
+      float[] dout,
+      int doutOff,
+      int N,
+      int C,
+      int H,
+      int W,
+      int F) {
+    requireVector();
+    WinogradVector.filterGradient(dw, dwOff, x, xOff, dout, doutOff, N, C, F, H, W);
   }
 
   private static void requireVector() {

@@ -201,6 +201,168 @@ final class WinogradVector {
         });
   }
 
+  /** Fixed number of pieces the filter gradient's sum over tiles is cut into (not the threads). */
+  static final int FILTER_GRADIENT_CHUNKS = 16;
+
+  /**
+   * dw (F, C, 3, 3) = the filter gradient of a 3x3, pad-1 convolution of x (N, C, H, W) whose
+   * output gradient is dy (N, F, H, W), overwritten: {@code dU = (A dY A^T) * V} summed over the
+   * tiles, then {@code dw = G^T dU G}. Per block of tile rows, V = B^T d B of the input (as the
+   * forward pass) and E = A dY A^T of the output gradient's 2x2 tiles, then 16 GEMMs {@code M[p]
+   * (F, C) += E[p] (F, slots) V[p] (C, slots)^T}. The blocks are cut into {@link
+   * #FILTER_GRADIENT_CHUNKS} fixed runs, each summed in order into its own M, and the runs' M added
+   * in order, so the result does not depend on the thread count.
+   */
+  static void filterGradient(
+      float[] dw,
+      int dwOff,
+      float[] x,
+      int xOff,
+      float[] dy,
+      int dyOff,
+      int N,
+      int C,
+      int F,
+      int H,
+      int W) {
+    Geometry g = new Geometry(H, W, rowsPerBlock((W + 1) / 2 + 1, Math.max(C, F)));
+    int rowsTotal = N * g.th;
+    int fc = F * C;
+    int blocks = rowsTotal == 0 ? 0 : (rowsTotal + g.rb - 1) / g.rb;
+    int chunks = Math.min(blocks, FILTER_GRADIENT_CHUNKS);
+    float[] partial = new float[chunks * 16 * fc];
+    Parallel.forChunks(
+        chunks,
+        16L * fc * rowsTotal * g.rs,
+        c -> {
+          Scratch s = SCRATCH.get();
+          float[] v = s.v = atLeast(s.v, 16 * C * g.ts);
+          float[] e = s.m = atLeast(s.m, 16 * F * g.ts);
+          float[] planes = s.planes = atLeast(s.planes, 4 * g.plane);
+          int b0 = (int) ((long) c * blocks / chunks),
+              b1 = (int) ((long) (c + 1) * blocks / chunks);
+          for (int blk = b0; blk < b1; blk++) {
+            int r0 = blk * g.rb, r1 = Math.min(rowsTotal, r0 + g.rb);
+            int tiles = roundUp((r1 - r0) * g.rs, L);
+            inputTransform(v, x, xOff, C, g, r0, r1, planes);
+            gradientTransform(e, dy, dyOff, F, g, r0, r1, planes);
+            // The sums run over slots: the spare slot of each row and the padding must add 0.
+            clearUnusedSlots(v, C, g, r1 - r0, tiles);
+            clearUnusedSlots(e, F, g, r1 - r0, tiles);
+            for (int p = 0; p < 16; p++) {
+              Gemm.sgemm(
+                  partial,
+                  (c * 16 + p) * fc,
+                  C,
+                  e,
+                  p * F * g.ts,
+                  g.ts,
+                  false,
+                  v,
+                  p * C * g.ts,
+                  g.ts,
+                  true,
+                  F,
+                  C,
+                  tiles,
+                  1f,
+                  1f);
+            }
+          }
+        });
+    double[] m = new double[16];
+    for (int o = 0; o < fc; o++) {
+      for (int p = 0; p < 16; p++) {
+        double sum = 0;
+        for (int c = 0; c < chunks; c++) {
+          sum += partial[(c * 16 + p) * fc + o];
+        }
+        m[p] = sum;
+      }
+      // dw = G^T M G: first T = M G (4 x 3), then G^T T; G's rows 1, 1/2 (1, 1, 1), 1/2 (1, -1, 1),
+      // 1.
+      int base = dwOff + o * 9;
+      for (int j = 0; j < 3; j++) {
+        double t0 = col(m, 0, j), t1 = col(m, 1, j), t2 = col(m, 2, j), t3 = col(m, 3, j);
+        dw[base + j] = (float) (t0 + 0.5 * (t1 + t2));
+        dw[base + 3 + j] = (float) (0.5 * (t1 - t2));
+        dw[base + 6 + j] = (float) (0.5 * (t1 + t2) + t3);
+      }
+    }
+  }
+
+  /** (M G)[a][j] for row a of the 4x4 M: column j of G^T weighting M's columns 0..3. */
+  private static double col(double[] m, int a, int j) {
+    double m0 = m[4 * a], m1 = m[4 * a + 1], m2 = m[4 * a + 2], m3 = m[4 * a + 3];
+    return switch (j) {
+      case 0 -> m0 + 0.5 * (m1 + m2);
+      case 1 -> 0.5 * (m1 - m2);
+      default -> 0.5 * (m1 + m2) + m3;
+    };
+  }
+
+  /** Zeroes the spare slot of each of a block's rows and its padding up to tiles, in all 16 p. */
+  private static void clearUnusedSlots(float[] a, int channels, Geometry g, int rows, int tiles) {
+    int slab = channels * g.ts;
+    for (int p = 0; p < 16; p++) {
+      for (int ch = 0; ch < channels; ch++) {
+        int at = p * slab + ch * g.ts;
+        for (int i = 0; i < rows; i++) {
+          a[at + i * g.rs + g.tw] = 0f;
+        }
+        java.util.Arrays.fill(a, at + rows * g.rs, at + tiles, 0f);
+      }
+    }
+  }
+
+  /**
+   * E[p, f, k] = (A dY A^T)[p] of the 2x2 output-gradient tile of every tile k of rows r0..r1-1 and
+   * channel f, with A = [1 0; 1 1; 1 -1; 0 -1]: rows (dY0, dY0 + dY1, dY0 - dY1, -dY1) of the
+   * tile's two rows, then the same over its two columns. Output-gradient values past an odd H or W
+   * are 0.
+   */
+  private static void gradientTransform(
+      float[] e, float[] dy, int dyOff, int co, Geometry g, int r0, int r1, float[] planes) {
+    int H = g.H, W = g.W, th = g.th, rs = g.rs, pl = g.plane;
+    int slab = co * g.ts;
+    for (int f = 0; f < co; f++) {
+      for (int r = r0; r < r1; ) {
+        int n = r / th, i0 = r % th, rows = Math.min(r1 - r, th - i0);
+        int img = dyOff + (n * co + f) * H * W;
+        // Rows 2 i0 .. 2 (i0 + rows) - 1 into the parity planes (no padding): with splitRow's
+        // layout, column 2t of row pair member q sits at slot t of plane 2q + 1, column 2t + 1 at
+        // slot t + 1 of plane 2q.
+        for (int j = 0; j < 2 * rows; j++) {
+          int h = 2 * i0 + j;
+          int ev = (j & 1) * 2 * pl + (j >> 1) * rs, od = ev + pl;
+          splitRow(planes, ev, od, dy, img + h * W, h < H, W, g.tw);
+        }
+        int out = f * g.ts + (r - r0) * rs;
+        int slots = rows * rs;
+        for (int k = 0; k < slots; k += L) {
+          FloatVector g00 = FloatVector.fromArray(S, planes, pl + k);
+          FloatVector g01 = FloatVector.fromArray(S, planes, k + 1);
+          FloatVector g10 = FloatVector.fromArray(S, planes, 3 * pl + k);
+          FloatVector g11 = FloatVector.fromArray(S, planes, 2 * pl + k + 1);
+          // Over the rows, h[a] = (g0, g0 + g1, g0 - g1, -g1)[a] for both columns; then over the
+          // columns into E[4a + b] = (h[a]0, h[a]0 + h[a]1, h[a]0 - h[a]1, -h[a]1)[b].
+          for (int a = 0; a < 4; a++) {
+            FloatVector h0 =
+                a == 0 ? g00 : a == 1 ? g00.add(g10) : a == 2 ? g00.sub(g10) : g10.neg();
+            FloatVector h1 =
+                a == 0 ? g01 : a == 1 ? g01.add(g11) : a == 2 ? g01.sub(g11) : g11.neg();
+            int o = out + k + 4 * a * slab;
+            h0.intoArray(e, o);
+            h0.add(h1).intoArray(e, o + slab);
+            h0.sub(h1).intoArray(e, o + 2 * slab);
+            h1.neg().intoArray(e, o + 3 * slab);
+          }
+        }
+        r += rows;
+      }
+    }
+  }
+
   /**
    * Tiles and buffers of an (H, W) image. Tile (i, t) of a block's tile rows is slot {@code k = (i
    * - first row) * rs + t}: rows of rs = TW + 1 slots, the last of each a spare whose value nothing

@@ -91,6 +91,33 @@ class WinogradTest {
     return dx;
   }
 
+  /** dw of the direct convolution: dw[f, c, a, q] = sum of dout[n, f, i, j] * xpad[...]. */
+  private static double[] directDw(
+      float[] x, int xOff, float[] dout, int dOff, int N, int C, int H, int W, int F) {
+    double[] dw = new double[F * C * 9];
+    for (int n = 0; n < N; n++) {
+      for (int f = 0; f < F; f++) {
+        for (int i = 0; i < H; i++) {
+          for (int j = 0; j < W; j++) {
+            double g = dout[dOff + ((n * F + f) * H + i) * W + j];
+            for (int c = 0; c < C; c++) {
+              for (int a = 0; a < 3; a++) {
+                for (int q = 0; q < 3; q++) {
+                  int h = i - 1 + a, v = j - 1 + q;
+                  if (h >= 0 && h < H && v >= 0 && v < W) {
+                    dw[((f * C + c) * 3 + a) * 3 + q] +=
+                        g * x[xOff + ((n * C + c) * H + h) * W + v];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return dw;
+  }
+
   @ParameterizedTest(name = "N={0} C={1} H={2} W={3} F={4}")
   @CsvSource({
     "1, 1, 1, 1, 1",
@@ -151,6 +178,60 @@ class WinogradTest {
     }
   }
 
+  @ParameterizedTest(name = "N={0} C={1} H={2} W={3} F={4}")
+  @CsvSource({
+    "1, 1, 1, 1, 1",
+    "2, 3, 5, 7, 5",
+    "1, 4, 2, 3, 9",
+    "2, 5, 7, 7, 6",
+    "2, 16, 14, 14, 16",
+    "1, 7, 28, 28, 12",
+    "2, 9, 31, 33, 4",
+    "3, 2, 1, 40, 3",
+    "4, 33, 6, 5, 17",
+    "40, 3, 4, 4, 2"
+  })
+  void filterGradientOnIntegersEqualsTheDirectOneExactly(int N, int C, int H, int W, int F) {
+    SplittableRandom r = new SplittableRandom(23L * N + 3L * C + H * 97L + W + 7L * F);
+    int xOff = 2, dOff = 5, dwOff = 3;
+    float[] x = ints(r, N * C * H * W, xOff);
+    float[] dout = ints(r, N * F * H * W, dOff);
+    float[] dw = new float[dwOff + F * C * 9 + 2];
+    java.util.Arrays.fill(dw, 99f);
+    Winograd.backwardFilter(dw, dwOff, x, xOff, dout, dOff, N, C, H, W, F);
+    double[] want = directDw(x, xOff, dout, dOff, N, C, H, W, F);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals((float) want[i], dw[dwOff + i], "at " + i);
+    }
+    for (int i = 0; i < dwOff; i++) {
+      assertEquals(99f, dw[i]);
+    }
+    for (int i = dwOff + want.length; i < dw.length; i++) {
+      assertEquals(99f, dw[i]);
+    }
+  }
+
+  @Test
+  void filterGradientIgnoresWhatEarlierCallsLeftInTheBuffers() {
+    // The sums run over every slot of a block, padding included. A tall call on one thread fills
+    // that thread's plane buffer with infinities far down; a one-tile-row call after it reads
+    // those rows for its padding slots, where 0 * inf would be NaN unless both transforms' padding
+    // is cleared.
+    Parallel.setThreads(1);
+    float[] inf = new float[40 * 2];
+    java.util.Arrays.fill(inf, Float.POSITIVE_INFINITY);
+    Winograd.backwardFilter(new float[9], 0, inf, 0, inf, 0, 1, 1, 40, 2, 1);
+    SplittableRandom r = new SplittableRandom(3);
+    float[] x = ints(r, 4, 0);
+    float[] dout = ints(r, 4, 0);
+    float[] dw = new float[9];
+    Winograd.backwardFilter(dw, 0, x, 0, dout, 0, 1, 1, 2, 2, 1);
+    double[] want = directDw(x, 0, dout, 0, 1, 1, 2, 2, 1);
+    for (int i = 0; i < want.length; i++) {
+      assertEquals((float) want[i], dw[i], "at " + i);
+    }
+  }
+
   @Test
   void forwardAndInputGradientOnGaussiansAreCloseToFloat64() {
     SplittableRandom r = new SplittableRandom(5);
@@ -173,6 +254,13 @@ class WinogradTest {
     for (int i = 0; i < wantDx.length; i++) {
       assertEquals(wantDx[i], dx[i], 1e-5 * Math.sqrt(F * 9), "dx at " + i);
     }
+    float[] dw = new float[F * C * 9];
+    Winograd.backwardFilter(dw, 0, x, 0, dout, 0, N, C, H, W, F);
+    double[] wantDw = directDw(x, 0, dout, 0, N, C, H, W, F);
+    // Each sums N*H*W = 390 products of unit Gaussians (size about 20).
+    for (int i = 0; i < wantDw.length; i++) {
+      assertEquals(wantDw[i], dw[i], 1e-5 * Math.sqrt(N * H * W), "dw at " + i);
+    }
   }
 
   @Test
@@ -184,6 +272,7 @@ class WinogradTest {
     float[] b = gaussian(r, F);
     float[][] outs = new float[3][];
     float[][] dxs = new float[3][];
+    float[][] dws = new float[3][];
     int[] threads = {1, 2, 3};
     for (int k = 0; k < 3; k++) {
       Parallel.setThreads(threads[k]);
@@ -191,11 +280,15 @@ class WinogradTest {
       Winograd.forward(outs[k], 0, x, 0, w, 0, b, 0, N, C, H, W, F);
       dxs[k] = new float[N * C * H * W];
       Winograd.backwardData(dxs[k], 0, outs[k], 0, w, 0, N, C, H, W, F);
+      dws[k] = new float[F * C * 9];
+      Winograd.backwardFilter(dws[k], 0, x, 0, outs[k], 0, N, C, H, W, F);
     }
     assertArrayEquals(outs[0], outs[1]);
     assertArrayEquals(outs[0], outs[2]);
     assertArrayEquals(dxs[0], dxs[1]);
     assertArrayEquals(dxs[0], dxs[2]);
+    assertArrayEquals(dws[0], dws[1]);
+    assertArrayEquals(dws[0], dws[2]);
   }
 
   @Test

@@ -224,7 +224,9 @@ public final class Conv {
    * next to the GEMMs, and it saves caching N column matrices):
    *
    * <ul>
-   *   <li>{@code dw (F, C*HH*WW) += dout[n] (F, H'*W') * cols^T} (GEMM with transB);
+   *   <li>{@code dw (F, C*HH*WW) += dout[n] (F, H'*W') * cols^T} (GEMM with transB), or, for the
+   *       layers {@link #winograd} picks, Winograd's F(2x2, 3x3) run backwards over the whole batch
+   *       after the loop ({@link Winograd#backwardFilter});
    *   <li>dx[n] in one of two ways, the same sums in another order (see {@link #dxAsConvolution}):
    *       <ul>
    *         <li>{@code dcols = w^T (C*HH*WW, F) * dout[n]} (GEMM with transA), then {@code dx[n] =
@@ -287,17 +289,20 @@ public final class Conv {
     Tensor wflip = gt != null ? ConvKernels.flipTranspose(cache.w()) : null;
     int dcolsSize = winogradDx ? 0 : gt != null ? gt.colRows() * gt.colCols() : K * L;
     int C = g.C(), HW = g.H() * g.W(), FK = F * g.KH() * g.KW();
+    // dw by Winograd too (after the loop) for the same layers; the loop then sums only db.
+    boolean winogradDw = weightGrad && winogradDx;
+    boolean im2colDw = weightGrad && !winogradDw;
     Parallel.forChunks(
         chunks,
-        (weightGrad ? 2L : 1L) * N * F * K * L,
+        (im2colDw ? 2L : 1L) * N * F * K * L,
         c -> {
-          Tensor cols = weightGrad ? Tensor.zeros(dt, K * L) : null; // (K, L) of one image
+          Tensor cols = im2colDw ? Tensor.zeros(dt, K * L) : null; // (K, L) of one image
           // (K, L) gradient of cols, or the (F*HH*WW, H*W) column matrix of dout[n]
           Tensor dcols = Tensor.zeros(dt, dcolsSize);
           int p = c * stride;
           for (int n = chunkStart(c, chunks, N); n < chunkStart(c + 1, chunks, N); n++) {
             int off = n * F * L;
-            if (weightGrad) {
+            if (im2colDw) {
               ConvKernels.im2col(cols, cache.x(), n * g.imageSize(), g);
               TensorGemm.gemm(partial, p, K, dy, off, L, false, cols, 0, L, true, F, K, L, 1);
             }
@@ -344,7 +349,22 @@ public final class Conv {
           F);
     }
     Tensor dw = null;
-    if (weightGrad) {
+    if (winogradDw) {
+      dw = Tensor.zerosLike(cache.w());
+      Tensor xc = cache.x();
+      Winograd.backwardFilter(
+          dw.floatStorage(),
+          dw.offset(),
+          xc.floatStorage(),
+          xc.offset(),
+          dy.floatStorage(),
+          dy.offset(),
+          N,
+          C,
+          g.H(),
+          g.W(),
+          F);
+    } else if (weightGrad) {
       dw = Tensor.zerosLike(cache.w());
       ConvKernels.sumChunks(dw, partial, 0, chunks, stride);
     }
