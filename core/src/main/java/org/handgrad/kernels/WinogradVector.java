@@ -225,8 +225,11 @@ final class WinogradVector {
       int F,
       int H,
       int W) {
-    Geometry g = new Geometry(H, W, rowsPerBlock((W + 1) / 2 + 1, Math.max(C, F)));
-    int rowsTotal = N * g.th;
+    int th = (H + 1) / 2;
+    int rowsTotal = N * th;
+    // One block per chunk: the GEMMs' inner dimension is the block's slots, so longer is better.
+    int rb = Math.max(1, (rowsTotal + FILTER_GRADIENT_CHUNKS - 1) / FILTER_GRADIENT_CHUNKS);
+    Geometry g = new Geometry(H, W, rb);
     int fc = F * C;
     int blocks = rowsTotal == 0 ? 0 : (rowsTotal + g.rb - 1) / g.rb;
     int chunks = Math.min(blocks, FILTER_GRADIENT_CHUNKS);
@@ -270,14 +273,17 @@ final class WinogradVector {
             }
           }
         });
+    // The chunks' M in chunk order, (16, F, C) each, read front to back.
+    double[] total = new double[16 * fc];
+    for (int c = 0; c < chunks; c++) {
+      for (int i = 0, q = c * 16 * fc; i < 16 * fc; i++) {
+        total[i] += partial[q + i];
+      }
+    }
     double[] m = new double[16];
     for (int o = 0; o < fc; o++) {
       for (int p = 0; p < 16; p++) {
-        double sum = 0;
-        for (int c = 0; c < chunks; c++) {
-          sum += partial[(c * 16 + p) * fc + o];
-        }
-        m[p] = sum;
+        m[p] = total[p * fc + o];
       }
       // dw = G^T M G: first T = M G (4 x 3), then G^T T; G's rows 1, 1/2 (1, 1, 1), 1/2 (1, -1, 1),
       // 1.
