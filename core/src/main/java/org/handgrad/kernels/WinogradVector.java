@@ -227,7 +227,10 @@ final class WinogradVector {
       int W) {
     int th = (H + 1) / 2;
     int rowsTotal = N * th;
-    // One block per chunk: the GEMMs' inner dimension is the block's slots, so longer is better.
+    // One block per chunk: the GEMMs' inner dimension is the block's slots. (Blocks sized for L2 as
+    // in the forward pass timed the same on 64 -> 64 at 14x14; these make the per-thread scratch,
+    // 16 x channels x slots floats for V and for E, grow with the batch: 5 MB each for batch 64,
+    // 96 channels, 28x28.)
     int rb = Math.max(1, (rowsTotal + FILTER_GRADIENT_CHUNKS - 1) / FILTER_GRADIENT_CHUNKS);
     Geometry g = new Geometry(H, W, rb);
     int fc = F * C;

@@ -398,8 +398,8 @@ public final class Conv {
 
   /**
    * Whether a layer runs Winograd's F(2x2, 3x3) ({@link Winograd}) rather than im2col + GEMM for
-   * its forward pass and its input gradient: float32 with the Vector API, 3x3 filters, stride 1,
-   * padding 1, and at least 32 channels on both sides: {@code min(C, F) >= 32}.
+   * its forward pass, its input gradient and its filter gradient: float32 with the Vector API, 3x3
+   * filters, stride 1, padding 1, and at least 32 channels on both sides: {@code min(C, F) >= 32}.
    *
    * <p>Winograd's 16 GEMMs cost about {@code 16 C F} multiply-adds per tile, its transforms about
    * {@code C + F} vector passes; with few channels the transforms, which the im2col path does not
