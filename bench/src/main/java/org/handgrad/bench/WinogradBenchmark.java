@@ -18,9 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH timing of {@link Winograd#forward} and {@link Winograd#backwardData} (3x3, stride 1, pad 1,
- * float32) on the U-Net's layers that take that path: the kernel alone, without the layer's
- * allocation, so that two builds of it can be compared run against run.
+ * JMH timing of {@link Winograd#forward}, {@link Winograd#backwardData} and {@link
+ * Winograd#backwardFilter} (3x3, stride 1, pad 1, float32) on the U-Net's layers that take that
+ * path: the kernel alone, without the layer's allocation, so that two builds of it can be compared
+ * run against run.
  *
  * <pre>
  * mvn -B package -DskipTests
@@ -53,6 +54,7 @@ public class WinogradBenchmark {
   private float[] b;
   private float[] out;
   private float[] dx;
+  private float[] dw;
 
   /** Parses the shape and fills the operands with seeded Gaussians. */
   @Setup(Level.Trial)
@@ -73,6 +75,7 @@ public class WinogradBenchmark {
     b = gaussians(rnd, f);
     out = new float[n * f * hw * hw];
     dx = new float[n * c * hw * hw];
+    dw = new float[f * c * 9];
   }
 
   private static float[] gaussians(Random rnd, int count) {
@@ -103,5 +106,16 @@ public class WinogradBenchmark {
   public float[] backwardData() {
     Winograd.backwardData(dx, 0, out, 0, w, 0, n, c, hw, hw, f);
     return dx;
+  }
+
+  /**
+   * Filter gradient: dw (F, C, 3, 3) from x and dout = the forward's output buffer.
+   *
+   * @return the filter gradient
+   */
+  @Benchmark
+  public float[] backwardFilter() {
+    Winograd.backwardFilter(dw, 0, x, 0, out, 0, n, c, hw, hw, f);
+    return dw;
   }
 }
