@@ -6,6 +6,9 @@ with Debian's python3-torch:  /usr/bin/python3 scripts/bench/batchnorm_torch.py
 """
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import torch
 import torch.nn as nn
 

@@ -10,6 +10,9 @@ import struct
 import sys
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import numpy as np
 import torch
 import torch.nn.functional as F

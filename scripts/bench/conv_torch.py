@@ -17,6 +17,9 @@ if 'OPENBLAS_CORETYPE' not in os.environ and ' avx512f ' in open('/proc/cpuinfo'
 
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import torch
 import torch.nn.functional as F
 

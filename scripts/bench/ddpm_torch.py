@@ -28,6 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.environ.get("HANDGRAD_SHARED_BENCH",
                         os.path.join(HERE, "..", "..", "..", "shared", "bench"))
 sys.path.insert(0, os.path.abspath(SHARED))
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import torch_generative as ref  # noqa: E402  (the reference U-Net, idx reader, OpenBLAS setup)
 
 import torch  # noqa: E402

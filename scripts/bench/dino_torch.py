@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

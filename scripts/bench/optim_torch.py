@@ -7,6 +7,9 @@ Usage: /usr/bin/python3 scripts/bench/optim_torch.py
 import statistics
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import torch
 
 torch.set_num_threads(1)

@@ -17,6 +17,9 @@ import os
 import statistics
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import numpy as np
 import torch
 import torch.nn as nn

@@ -21,6 +21,9 @@ import statistics
 import struct
 import time
 
+from keep_memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # before torch allocates: page faults otherwise (keep_memory.py)
 import numpy as np
 import torch
 import torch.nn as nn
