@@ -1,8 +1,10 @@
 package org.handgrad.app;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,11 +34,15 @@ import org.handgrad.kernels.Kernels;
 import org.handgrad.kernels.Parallel;
 import org.handgrad.models.Models;
 import org.handgrad.nn.Model;
+import org.handgrad.nn.Parameter;
+import org.handgrad.optim.Adam;
+import org.handgrad.optim.Optimizer;
 import org.handgrad.optim.Solver;
 import org.handgrad.optim.SolverListener;
 import org.handgrad.optim.SolverOptions;
 import org.handgrad.tensor.DType;
 import org.handgrad.tensor.Shapes;
+import org.handgrad.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,7 +61,11 @@ import picocli.CommandLine.Spec;
  * seconds. Accuracy checks at epoch ends (on 64 images) may fall into a window: they cost under one
  * step and the median ignores such outliers. With {@code --torch} the PyTorch twin {@code
  * scripts/bench/train_torch.py} runs the same protocol right after, so the ratio is measured in one
- * sitting.
+ * sitting. With {@code --profile} each model then runs {@code --runs} more steps on one fixed batch
+ * (forward, backward, Adam; no Solver around them) under a {@link
+ * org.handgrad.nn.graph.TapeProfile}, which shows where a tape-built model's step goes by
+ * operation; the models whose loss is written by hand (cnn, bn-cnn, ...) record no tape and show
+ * only the time outside it.
  */
 @Command(
     name = "train",
@@ -121,6 +131,14 @@ public final class BenchTrainCommand implements Callable<Integer> {
       defaultValue = "float32",
       description = "float32 or float64 (default: ${DEFAULT-VALUE}).")
   String dtype;
+
+  @Option(
+      names = "--profile",
+      description =
+          "After timing, run --runs more steps of each model under a TapeProfile and print where"
+              + " the time goes by operation (tape-built models: vit, resnet-small, resnet18,"
+              + " speedrun).")
+  boolean profile;
 
   @Option(
       names = "--torch",
@@ -215,6 +233,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
           r.windows() + " x " + r.iters());
       out.flush();
     }
+    if (profile) {
+      for (Result r : results) {
+        out.println();
+        out.print(profileText(r.model(), train, type));
+        out.flush();
+      }
+    }
     if (torch) {
       return compareWithTorch(results, out, err);
     }
@@ -242,16 +267,26 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  private Result time(String name, Split train, DType type) {
+  /** The model's arguments for these images: input shape, classes, dtype. */
+  private static Map<String, String> modelArgs(Split train, DType type) {
     int[] shape = train.exampleShape();
     Map<String, String> args = new LinkedHashMap<>();
     args.put("input_shape", shape[0] + "," + shape[1] + "," + shape[2]);
     args.put("num_classes", Integer.toString(train.numClasses()));
     args.put("dtype", type.numpyName());
-    Model model = Models.createModel(name, args);
+    return args;
+  }
+
+  /** The images in the model's preprocessing (fitted on the first 1000), as {@code train} does. */
+  private static Split prepare(Split train, String name, DType type) {
     Preprocessing pre =
         Preprocessing.fit(Preprocessing.kindFor(name), train.x().slice(0, 0, 1000).to(type));
-    Split prepared = train.withX(pre.apply(train.x().to(type)));
+    return train.withX(pre.apply(train.x().to(type)));
+  }
+
+  private Result time(String name, Split train, DType type) {
+    Model model = Models.createModel(name, modelArgs(train, type));
+    Split prepared = prepare(train, name, type);
     Split val = prepared.range(0, batchSize);
 
     // Estimate the step time on a throwaway Solver, then size the windows.
@@ -289,12 +324,35 @@ public final class BenchTrainCommand implements Callable<Integer> {
     return new Result(name, median, sorted[0], sorted[windows - 1], perWindow, windows);
   }
 
+  /**
+   * The {@link UnetBenchCommand#printProfile} table of {@code windows} training steps of a fresh
+   * model on the first batch (after {@code max(2, warmupWindows)} untimed steps).
+   */
+  private String profileText(String name, Split train, DType type) {
+    Split prepared = prepare(train, name, type);
+    Model model = Models.createModel(name, modelArgs(train, type));
+    Tensor x = prepared.x().slice(0, 0, batchSize);
+    int[] y = Arrays.copyOf(prepared.y(), batchSize);
+    Optimizer opt = new Optimizer(new Adam().withLearningRate(1e-3));
+    List<Parameter> params = model.parameters();
+    Runnable step =
+        () -> {
+          model.loss(x, y);
+          opt.step(params);
+        };
+    for (int i = 0; i < Math.max(2, warmupWindows); i++) {
+      step.run();
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      UnetBenchCommand.printProfile(
+          ps, name + " training step, batch " + batchSize + ", Adam", step, windows);
+    }
+    return buf.toString(StandardCharsets.UTF_8);
+  }
+
   private double estimateStep(String name, Split train, Split val, DType type) {
-    Map<String, String> args = new LinkedHashMap<>();
-    int[] shape = train.exampleShape();
-    args.put("input_shape", shape[0] + "," + shape[1] + "," + shape[2]);
-    args.put("dtype", type.numpyName());
-    Solver s = solver(Models.createModel(name, args), train, val, 6);
+    Solver s = solver(Models.createModel(name, modelArgs(train, type)), train, val, 6);
     long[] t = new long[7];
     s.addListener(
         new SolverListener() {

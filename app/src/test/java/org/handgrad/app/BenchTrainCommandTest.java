@@ -40,6 +40,34 @@ class BenchTrainCommandTest {
   }
 
   @Test
+  void profileShowsTheOperationsOfATapeBuiltModel() {
+    CliRun r =
+        CliRun.run(
+            tmp,
+            "bench",
+            "train",
+            "--model",
+            "speedrun",
+            "--data",
+            "shapes",
+            "--batch-size",
+            "8",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--window",
+            "0.05",
+            "--profile");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("profile: speedrun training step, batch 8, Adam, 2 runs"), r.all());
+    // the stem's conv and two per group, per step; each followed by a BatchNorm
+    assertTrue(r.out().matches("(?s).*\\nConv2d +7 +[0-9.]+ +[0-9.]+ +[0-9.]+%\\n.*"), r.all());
+    assertTrue(r.out().matches("(?s).*\\nBatchNorm2d +7 .*"), r.all());
+    assertTrue(r.out().contains("(outside the tape)"), r.all());
+  }
+
+  @Test
   void rejectsUnknownAndUntrainableModels() {
     CliRun r = CliRun.run(tmp, "bench", "train", "--model", "knn");
     assertEquals(2, r.code(), r.all());

@@ -161,7 +161,7 @@ public final class SpeedrunNet extends TapeModule implements Model, Classifier {
     int[] widths = config.widths();
     int in = config.inputDim()[0];
     // Parameter names by path: stem.0.weight, stem.1.weight (BatchNorm gamma), group1.0.weight,
-    // ..., fc.weight; a Sequential is a chain, recorded on the tape as one module.
+    // ..., fc.weight; the tape records a Sequential layer by layer.
     add(
         "stem",
         new Sequential(

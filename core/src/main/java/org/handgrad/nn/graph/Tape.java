@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.handgrad.nn.Module;
 import org.handgrad.nn.NoGrad;
+import org.handgrad.nn.Sequential;
 import org.handgrad.tensor.Tensor;
 
 /**
@@ -140,7 +141,9 @@ public final class Tape {
    * Runs a stateful module's forward on {@code x} and records its backward. A module keeps the
    * cache of one forward pass, so it may appear once per tape; a module that records its own graph
    * ({@link TapeModule}) is recorded through {@link TapeModule#forward(Tape, Var)} instead and may
-   * appear any number of times.
+   * appear any number of times. A {@link Sequential} is recorded as its layers, one entry each: the
+   * same calls in the same order as its own forward and backward, and a {@link TapeProfile} sees
+   * every layer rather than one "Sequential" row.
    *
    * @param module any module; its mode (train/eval) decides what the forward does
    * @param x its input
@@ -151,6 +154,13 @@ public final class Tape {
     Objects.requireNonNull(module, "module");
     if (module instanceof TapeModule t) {
       return t.forward(this, x);
+    }
+    if (module instanceof Sequential chain) {
+      Var h = x;
+      for (Module layer : chain.layers()) {
+        h = module(layer, h);
+      }
+      return h;
     }
     own("module", x);
     String kind = module.getClass().getSimpleName();

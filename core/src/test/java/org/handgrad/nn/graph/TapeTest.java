@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.handgrad.nn.GradCheckResult;
+import org.handgrad.nn.Sequential;
 import org.handgrad.nn.checks.ModuleChecks;
 import org.handgrad.nn.functional.ConvParam;
 import org.handgrad.nn.init.WeightInit;
@@ -111,6 +112,36 @@ class TapeTest {
     assertTrue(expected.allClose(tape.grad(vx), 1e-12, 1e-12));
     assertEquals(List.of("add", "Linear", "add", "Tanh"), tape.ops());
     assertArrayEquals(new int[] {2, 3}, t.shape());
+  }
+
+  @Test
+  void aSequentialIsRecordedLayerByLayerWithItsOwnValuesAndGradients() {
+    Tensor x = Tensor.of(new double[] {0.5, -1, 2, 0.1, 0.2, -0.3}, 2, 3);
+    Tensor dout = Tensor.of(new double[] {1, -2, 3, 0.5}, 2, 2);
+    Sequential direct = chain();
+    Sequential taped = chain();
+    Tensor y = direct.forward(x);
+    Tensor dx = direct.backward(dout);
+    Tape tape = new Tape();
+    Var vx = tape.input(x);
+    Var vy = tape.module(taped, vx);
+    tape.backward(vy, dout);
+    assertEquals(List.of("Linear", "ReLU", "Linear"), tape.ops());
+    assertArrayEquals(y.toDoubleArray(), vy.value().toDoubleArray());
+    assertArrayEquals(dx.toDoubleArray(), tape.grad(vx).toDoubleArray());
+    assertEquals(4, taped.parameters().size());
+    for (int i = 0; i < 4; i++) {
+      assertArrayEquals(
+          direct.parameters().get(i).grad().toDoubleArray(),
+          taped.parameters().get(i).grad().toDoubleArray());
+    }
+  }
+
+  private static Sequential chain() {
+    return new Sequential(
+        new Linear(3, 4, F64, new SplittableRandom(3)),
+        new ReLU(),
+        new Linear(4, 2, F64, new SplittableRandom(4)));
   }
 
   @Test
