@@ -103,6 +103,14 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(
+      names = "--tta",
+      paramLabel = "KIND",
+      description =
+          "Test-time augmentation for models that have it (speedrun): none or flip, in place of"
+              + " the run's own setting (default: the run's).")
+  String tta;
+
   private final DatasetRegistry registry;
   private final Map<String, String> env;
   private final Path home;
@@ -142,7 +150,8 @@ public final class EvalCommand implements Callable<Integer> {
         err.println("error: --batch-size and --num-test must be > 0");
         return 2;
       }
-      TrainedModel tm = TrainedModel.load(checkpoint, latest);
+      TrainedModel tm =
+          TrainedModel.load(checkpoint, latest, tta == null ? Map.of() : Map.of("tta", tta));
       RunSpec s = tm.spec();
       Split test = testSplit(s, err);
       Split prepared = TrainingData.prepare(test, s.dtype(), s.preprocessing());

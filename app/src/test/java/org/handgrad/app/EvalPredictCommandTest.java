@@ -146,6 +146,9 @@ class EvalPredictCommandTest {
             "--no-fetch");
     assertEquals(1, absent.code(), absent.all());
     assertTrue(absent.err().contains("cifar10 is not available"), absent.all());
+    CliRun noTta = cli("eval", "--checkpoint", run.toString(), "--tta", "flip");
+    assertEquals(1, noTta.code(), noTta.all());
+    assertTrue(noTta.err().contains("model two-layer has no setting 'tta'"), noTta.all());
     CliRun noOption = cli("eval");
     assertEquals(2, noOption.code());
     assertTrue(

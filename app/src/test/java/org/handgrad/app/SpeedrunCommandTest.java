@@ -1,6 +1,7 @@
 package org.handgrad.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,7 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.handgrad.app.train.RunSpec;
+import org.handgrad.app.train.TrainedModel;
 import org.handgrad.io.Json;
+import org.handgrad.models.speedrun.SpeedrunNet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,7 +93,25 @@ class SpeedrunCommandTest {
         checkpoint = Files.readString(json);
       }
       assertTrue(checkpoint.replace(" ", "").contains("\"label_smoothing\":0.1"), checkpoint);
+      // eval --tta rebuilds the run's network with test-time flips around the same parameters
+      Path first = folders.get(0);
+      assertFalse(speedrunNet(TrainedModel.load(first, false)).config().tta());
+      TrainedModel flipped = TrainedModel.load(first, false, Map.of("tta", "flip"));
+      assertTrue(speedrunNet(flipped).config().tta());
+      assertEquals(
+          speedrunNet(TrainedModel.load(first, false)).parameters().get(0).value().getFlat(0),
+          speedrunNet(flipped).parameters().get(0).value().getFlat(0));
+      CliRun e = run("eval", "--checkpoint", first.toString(), "--tta", "flip");
+      assertEquals(0, e.code(), e.all());
+      assertTrue(e.out().contains("test accuracy: "), e.all());
+      CliRun bad = run("eval", "--checkpoint", first.toString(), "--tta", "mirror");
+      assertEquals(1, bad.code(), bad.all());
+      assertTrue(bad.err().contains("tta must be none or flip, got 'mirror'"), bad.all());
     }
+  }
+
+  private static SpeedrunNet speedrunNet(TrainedModel m) {
+    return (SpeedrunNet) RunSpec.unwrap(m.model());
   }
 
   @Test

@@ -58,6 +58,42 @@ public record RunSpec(
     return inputShape.clone();
   }
 
+  /**
+   * The same run with some model settings replaced (e.g. {@code tta} for an evaluation).
+   *
+   * @param overrides registry keys of this model and their new values
+   * @throws IllegalArgumentException for a key the model does not have
+   */
+  public RunSpec withModelArgs(Map<String, String> overrides) {
+    Map<String, String> args = new LinkedHashMap<>(modelArgs);
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      if (!Models.keys(model).contains(e.getKey())) {
+        throw new IllegalArgumentException(
+            "model "
+                + model
+                + " has no setting '"
+                + e.getKey()
+                + "'; its settings: "
+                + Models.keys(model));
+      }
+      args.put(e.getKey(), e.getValue());
+    }
+    return new RunSpec(
+        model,
+        args,
+        requestedDataset,
+        dataset,
+        shapes,
+        numTrain,
+        numVal,
+        classNames,
+        inputShape,
+        dtype,
+        preprocessing,
+        augment,
+        seed);
+  }
+
   /** A freshly initialised model (wrapped for augmentation when the run augments). */
   public Model buildModel() {
     Model m = Models.createModel(model, modelArgs);

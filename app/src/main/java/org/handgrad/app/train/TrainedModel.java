@@ -32,6 +32,19 @@ public record TrainedModel(
    *     ./handgrad train} (no run spec in its model config)
    */
   public static TrainedModel load(Path path, boolean latest) throws IOException {
+    return load(path, latest, Map.of());
+  }
+
+  /**
+   * Loads a checkpoint into a model built with some settings replaced: those that change how it
+   * evaluates, not its parameters (the speedrun net's {@code tta}).
+   *
+   * @param overrides registry keys of the run's model and their values
+   * @throws IOException as {@link #load(Path, boolean)}
+   * @throws IllegalArgumentException for a key the model does not have, or a value it refuses
+   */
+  public static TrainedModel load(Path path, boolean latest, Map<String, String> overrides)
+      throws IOException {
     Path file = CheckpointFiles.resolve(path);
     Checkpoint c = Checkpoint.read(file);
     RunSpec spec;
@@ -44,6 +57,9 @@ public record TrainedModel(
               + e.getMessage()
               + ")",
           e);
+    }
+    if (!overrides.isEmpty()) {
+      spec = spec.withModelArgs(overrides);
     }
     Model model = spec.buildModel();
     boolean best = !latest && !c.bestParameters().isEmpty();
