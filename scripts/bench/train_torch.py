@@ -71,6 +71,9 @@ def main():
     ap.add_argument('--window', type=float, default=1.5)
     ap.add_argument('--warmup', type=float, default=3.0)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--profile', action='store_true',
+                    help='after timing, run --windows more steps under torch.profiler and print'
+                         ' the operators by self CPU time (the twin of bench train --profile)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     x = torch.tensor(idx('train-images-idx3-ubyte.gz'), dtype=torch.float32).unsqueeze(1) / 255.
@@ -113,6 +116,26 @@ def main():
         print(f'{name:10s} {med:10.0f} img/s  [{min(rates):.0f} .. {max(rates):.0f}]  '
               f'{1e3 * bs / med:.2f} ms/step  {a.windows} x {iters}', flush=True)
         print(f'RESULT {name} {med:.1f}', flush=True)
+        if a.profile:
+            print_profile(name, step, a.windows, bs)
+
+
+def print_profile(name, step, runs, bs, rows=20):
+    """The operators of `runs` steps by self CPU time, per step, with the wall time of a step."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(runs):
+            step()
+        wall = (time.perf_counter() - t0) / runs
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in events)
+    print(f'profile: {name} training step, batch {bs}, Adam, {runs} runs, '
+          f'{wall * 1e3:.1f} ms per step (wall, under the profiler)')
+    print(f"{'operator':<40} {'calls':>6} {'self ms':>8} {'share':>7}")
+    for e in events[:rows]:
+        print(f'{e.key[:40]:<40} {e.count // runs:>6} {e.self_cpu_time_total / 1e3 / runs:>8.2f}'
+              f' {100 * e.self_cpu_time_total / total:>6.1f}%')
 
 
 if __name__ == '__main__':
