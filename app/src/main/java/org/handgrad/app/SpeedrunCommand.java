@@ -70,8 +70,11 @@ public final class SpeedrunCommand implements Callable<Integer> {
           "--num-val",
           "2000");
 
-  /** Epochs of the recipe. */
-  public static final int EPOCHS = 6;
+  /**
+   * Epochs of the recipe: what fits in 10 minutes on the 2-core machine (a Zen 5 EPYC trained an
+   * epoch in about 37-40 s on 2026-12-08, 46-67 s in earlier sessions; docs/speedrun.md).
+   */
+  public static final int EPOCHS = 10;
 
   /** The accuracies whose first crossing is reported. */
   private static final double[] TARGETS = {0.93, 0.94};

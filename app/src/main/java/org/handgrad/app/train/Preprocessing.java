@@ -101,7 +101,7 @@ public record Preprocessing(Kind kind, int[] shape, double[] mean, double[] std)
   public static Kind kindFor(String model) {
     return switch (model) {
       case "knn" -> Kind.NONE;
-      case "cnn", "bn-cnn", "resnet18", "resnet-small" -> Kind.CHANNEL_NORM;
+      case "cnn", "bn-cnn", "resnet18", "resnet-small", "speedrun" -> Kind.CHANNEL_NORM;
       default -> Kind.MEAN_IMAGE;
     };
   }

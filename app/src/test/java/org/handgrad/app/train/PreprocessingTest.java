@@ -24,6 +24,8 @@ class PreprocessingTest {
     assertEquals(Preprocessing.Kind.MEAN_IMAGE, Preprocessing.kindFor("fc"));
     assertEquals(Preprocessing.Kind.CHANNEL_NORM, Preprocessing.kindFor("cnn"));
     assertEquals(Preprocessing.Kind.CHANNEL_NORM, Preprocessing.kindFor("bn-cnn"));
+    // a convnet trained on shifted crops: a per-pixel mean image would shift with the crop
+    assertEquals(Preprocessing.Kind.CHANNEL_NORM, Preprocessing.kindFor("speedrun"));
   }
 
   @Test
